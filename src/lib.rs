@@ -1,0 +1,79 @@
+//! # implicit-bias
+//!
+//! Executable, regression-tested implicit-bias theorems.
+//!
+//! Train a model that is positively homogeneous in its parameters,
+//! f(x; cθ) = c^L f(x; θ) for c > 0, on separable data with an exponentially-tailed loss,
+//! and the direction θ/‖θ‖ converges to a KKT point of the max-margin problem
+//!
+//! ```text
+//!     min ½‖θ‖²   s.t.   y_i f(x_i; θ) ≥ 1   for all i,
+//! ```
+//!
+//! where the norm ‖·‖ is fixed by the optimizer: ℓ2 for (normalized / momentum) gradient
+//! descent, ℓ∞ for sign GD, Signum and Adam without ε, ℓ1 for coordinate descent, the
+//! max-spectral norm for Muon, hybrid max-norms for Muon-Signum / Muon-Adam, ℓ2 for
+//! RMSProp/Adam with a fixed ε > 0 and a trajectory-dependent weighted ℓ2 norm for AdaGrad.
+//!
+//! References used throughout the docs:
+//! * **[M]** — implicit bias of momentum-based optimizers on smooth homogeneous models;
+//! * **[F]** — Flavors of Margin: implicit bias of steepest descent in homogeneous networks;
+//! * **[A]** — implicit bias of adaptive optimization (AdaGrad, RMSProp) on homogeneous nets.
+//!
+//! ## Layout
+//! * [`data`] — datasets, loaders, seeded generators;
+//! * [`loss`] — exponential / logistic losses in the log domain;
+//! * [`models`] — homogeneous models (linear, two-layer, deep linear, diagonal);
+//! * [`norms`] — ℓ1, ℓ2, ℓ∞, ℓp, spectral, max-spectral, hybrid max-norms, weighted ℓ2;
+//! * [`optim`] — every optimizer of the theory, with its implicit norm;
+//! * [`margin`] — hard and soft margins under any norm;
+//! * [`train`] — the full-batch training loop with a log-spaced trace;
+//! * [`experiment`] — TOML experiment configs and the `run` command.
+//!
+//! ## Example
+//!
+//! ```
+//! use implicit_bias::prelude::*;
+//!
+//! // Separable Gaussian data labelled by a random linear teacher (seeded).
+//! let data = generators::linear_teacher(40, 10, None, 7).unwrap();
+//! let model = Linear::new(10);
+//! let opt = OptimizerConfig::parse_name("ngd").unwrap().build().unwrap();
+//! let cfg = TrainConfig {
+//!     schedule: Schedule::Constant { eta0: 0.1 },
+//!     max_steps: 2_000,
+//!     ..TrainConfig::default()
+//! };
+//! let theta0 = vec![0.0; 10];
+//! let run = train(&model, &data, Loss::Exponential, opt.as_ref(), &cfg, theta0).unwrap();
+//! let l2 = NormSpec::L2.build(model.layout()).unwrap();
+//! let gamma = hard_margin(&model, &data, &run.theta, l2.as_ref()).unwrap();
+//! assert!(gamma > 0.0);
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod data;
+pub mod error;
+pub mod experiment;
+pub mod linalg;
+pub mod loss;
+pub mod margin;
+pub mod models;
+pub mod norms;
+pub mod optim;
+pub mod params;
+pub mod train;
+
+/// The most used items in one import.
+pub mod prelude {
+    pub use crate::data::{generators, Dataset};
+    pub use crate::error::{Error, Result};
+    pub use crate::loss::Loss;
+    pub use crate::margin::{hard_margin, soft_margin};
+    pub use crate::models::{Activation, Init, Linear, Model, ModelSpec, TwoLayer};
+    pub use crate::norms::{Norm, NormSpec};
+    pub use crate::optim::{Optimizer, OptimizerConfig, Schedule};
+    pub use crate::params::{BlockShape, Layout, Params};
+    pub use crate::train::{train, TrainConfig, TrainResult};
+}

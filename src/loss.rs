@@ -1,0 +1,158 @@
+//! Exponentially-tailed losses in the log domain ([M] eq. 1, 10).
+//!
+//! A loss is written ℓ(q) = e^{−φ(q)} with φ increasing ([M] eq. 1):
+//!
+//! | loss | ℓ(q) | φ(q) | −ℓ'(q) |
+//! |---|---|---|---|
+//! | exponential | e^{−q} | q | e^{−q} |
+//! | logistic | log(1 + e^{−q}) | −log log(1 + e^{−q}) | 1/(1 + e^{q}) |
+//!
+//! The empirical loss is the **sum** L(θ) = Σ_i ℓ(q_i), q_i = y_i f(x_i; θ) ([M] eq. 1).
+//! Everything here is computed in the log domain so that training can run far past
+//! L = 1e-300: [`Loss::log_loss`] returns log L by log-sum-exp, and [`Loss::grad_weights`]
+//! returns −ℓ'(q_i) = e^{c}·w_i with a common log-scale c and weights w_i ∈ (0, 1]
+//! (max_i w_i = 1), which never underflow as a whole.
+
+use serde::{Deserialize, Serialize};
+
+/// The loss function ℓ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Loss {
+    /// ℓ(q) = e^{−q}.
+    #[default]
+    Exponential,
+    /// ℓ(q) = log(1 + e^{−q}).
+    Logistic,
+}
+
+/// log(1 + e^{x}) without overflow (softplus).
+pub fn softplus(x: f64) -> f64 {
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
+/// log Σ_i e^{a_i}, stable; −∞ for an empty slice or all −∞.
+pub fn log_sum_exp(a: &[f64]) -> f64 {
+    let mx = a.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    if !mx.is_finite() {
+        return mx;
+    }
+    mx + a.iter().map(|v| (v - mx).exp()).sum::<f64>().ln()
+}
+
+impl Loss {
+    /// Parse `"exponential"`/`"exp"` or `"logistic"`.
+    pub fn parse(s: &str) -> Option<Loss> {
+        match s {
+            "exponential" | "exp" => Some(Loss::Exponential),
+            "logistic" | "log" => Some(Loss::Logistic),
+            _ => None,
+        }
+    }
+    /// Stable name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Loss::Exponential => "exponential",
+            Loss::Logistic => "logistic",
+        }
+    }
+
+    /// log ℓ(q) = −φ(q), accurate for every finite q (no underflow at q ≫ 745).
+    pub fn log_value(&self, q: f64) -> f64 {
+        match self {
+            Loss::Exponential => -q,
+            Loss::Logistic => {
+                if q > 30.0 {
+                    // log log1p(z), z = e^{-q}: log z + log(log1p(z)/z), log1p(z)/z = 1 − z/2 + O(z²).
+                    let z = (-q).exp();
+                    -q + (-0.5 * z).ln_1p()
+                } else {
+                    softplus(-q).ln()
+                }
+            }
+        }
+    }
+
+    /// φ(q) = −log ℓ(q).
+    pub fn phi(&self, q: f64) -> f64 {
+        -self.log_value(q)
+    }
+
+    /// φ⁻¹(s): the q with −log ℓ(q) = s. Defined for s > −log ℓ(−∞) (all s for the
+    /// exponential loss; s > −∞ for the logistic loss, where ℓ(−∞) = ∞).
+    ///
+    /// Logistic: log(1 + e^{−q}) = e^{−s} ⇒ q = −log(expm1(e^{−s})).
+    pub fn phi_inv(&self, s: f64) -> f64 {
+        match self {
+            Loss::Exponential => s,
+            Loss::Logistic => {
+                if s > 30.0 {
+                    // expm1(t) = t(1 + t/2 + …), t = e^{-s}: −log expm1(t) = s − log1p(t/2 + …).
+                    let t = (-s).exp();
+                    s - (0.5 * t).ln_1p()
+                } else {
+                    -(-s).exp().exp_m1().ln()
+                }
+            }
+        }
+    }
+
+    /// log −ℓ'(q): exponential −q; logistic −softplus(q) = log(1/(1 + e^{q})).
+    pub fn log_neg_derivative(&self, q: f64) -> f64 {
+        match self {
+            Loss::Exponential => -q,
+            Loss::Logistic => -softplus(q),
+        }
+    }
+
+    /// log L = log Σ_i ℓ(q_i), by log-sum-exp.
+    pub fn log_loss(&self, q: &[f64]) -> f64 {
+        let mut buf: Vec<f64> = q.iter().map(|&v| self.log_value(v)).collect();
+        let r = log_sum_exp(&buf);
+        buf.clear();
+        r
+    }
+
+    /// Gradient weights: writes w_i ∈ [0, 1] into `w` and returns the log-scale c with
+    /// −ℓ'(q_i) = e^{c}·w_i and max_i w_i = 1. Then −∇L(θ) = e^{c} Σ_i w_i y_i ∇f(x_i; θ).
+    pub fn grad_weights(&self, q: &[f64], w: &mut [f64]) -> f64 {
+        debug_assert_eq!(q.len(), w.len());
+        let mut c = f64::NEG_INFINITY;
+        for (wi, &qi) in w.iter_mut().zip(q) {
+            *wi = self.log_neg_derivative(qi);
+            c = c.max(*wi);
+        }
+        for wi in w.iter_mut() {
+            *wi = (*wi - c).exp();
+        }
+        c
+    }
+
+    /// log L and the gradient weights in one pass (see [`Loss::grad_weights`]).
+    /// Returns `(log_loss, c)`.
+    pub fn log_loss_and_weights(&self, q: &[f64], w: &mut [f64]) -> (f64, f64) {
+        // log ℓ(q_i): store temporarily in w to avoid allocation.
+        let mut mx = f64::NEG_INFINITY;
+        for (wi, &qi) in w.iter_mut().zip(q) {
+            *wi = self.log_value(qi);
+            mx = mx.max(*wi);
+        }
+        let log_l = if mx.is_finite() {
+            mx + w.iter().map(|v| (v - mx).exp()).sum::<f64>().ln()
+        } else {
+            mx
+        };
+        let c = self.grad_weights(q, w);
+        (log_l, c)
+    }
+
+    /// ℓ(0) (= 1 for exponential, log 2 for logistic); the soft-margin theorems apply once
+    /// L(θ) < ℓ(0) ([M] (R1)).
+    pub fn at_zero(&self) -> f64 {
+        self.log_value(0.0).exp()
+    }
+}

@@ -1,0 +1,97 @@
+//! Homogeneous models f(x; θ) with f(x; cθ) = c^L f(x; θ) for c > 0 (one file each).
+//!
+//! | model | spec | L |
+//! |---|---|---|
+//! | [`Linear`] f = ⟨θ, x⟩ | `linear` | 1 |
+//! | [`TwoLayer`] f = uᵀσ(Wx), σ ∈ {ReLU, ReLU^q, z², leaky ReLU} | `two_layer:<act>:k=<k>` | 2, q+1, 3, 2 |
+//! | [`TwoLayer`] with u frozen (only W trained, [F] §4.3) | `two_layer_frozen:<act>:k=<k>` | 1 + deg σ − 1 … see file |
+//! | [`DeepLinear`] f = w_Dᵀ W_{D−1} ⋯ W_1 x | `deep_linear:<D>` | D |
+//! | [`DiagonalLinear`] f = ⟨u⊙u − v⊙v, x⟩ | `diagonal_linear` | 2 |
+//!
+//! The training loop only needs the *batched* path ([`Model::margins`] and
+//! [`Model::weighted_gradient`]), which the two-layer net computes with matrix–matrix
+//! products (nalgebra GEMM); the per-sample path ([`Model::forward`], [`Model::gradient`]) is
+//! the reference the property suites compare against.
+//!
+//! **Kinks.** ReLU and leaky ReLU are not differentiable at 0. The crate uses the fixed
+//! subgradient σ'(0) = 0 for ReLU and σ'(0) = a (the left slope) for leaky ReLU everywhere
+//! (model gradients, training); the KKT checker instead relaxes to the full Clarke set.
+
+use crate::data::Dataset;
+use crate::error::Result;
+use crate::params::Layout;
+use std::fmt::Debug;
+
+mod activation;
+mod deep_linear;
+mod diagonal_linear;
+pub mod init;
+mod linear;
+mod spec;
+mod two_layer;
+
+pub use activation::Activation;
+pub use deep_linear::DeepLinear;
+pub use diagonal_linear::DiagonalLinear;
+pub use init::Init;
+pub use linear::Linear;
+pub use spec::ModelSpec;
+pub use two_layer::TwoLayer;
+
+/// Reusable buffers for the batched path, so that a training step allocates nothing.
+/// Created by [`Model::workspace`] for a given number of samples; contents are
+/// model-specific and opaque to callers.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    /// Matrix buffers (model-specific meaning).
+    pub mats: Vec<nalgebra::DMatrix<f64>>,
+    /// Vector buffers (model-specific meaning).
+    pub vecs: Vec<Vec<f64>>,
+}
+
+/// A positively homogeneous model of degree L in its parameters.
+pub trait Model: Send + Sync + Debug {
+    /// Stable spec string (`"linear"`, `"two_layer:relu:k=16"`, …).
+    fn name(&self) -> String;
+    /// Parameter layout (named blocks).
+    fn layout(&self) -> &Layout;
+    /// Input dimension d.
+    fn input_dim(&self) -> usize;
+    /// Homogeneity degree L: f(x; cθ) = c^L f(x; θ) for c > 0.
+    fn degree(&self) -> f64;
+    /// f(x; θ) for one input `x` (length d).
+    fn forward(&self, theta: &[f64], x: &[f64]) -> f64;
+    /// ∇_θ f(x; θ) for one input, written to `out` (length p). At kinks the documented
+    /// fixed subgradient is used.
+    fn gradient(&self, theta: &[f64], x: &[f64], out: &mut [f64]);
+    /// Buffers for the batched path on `m` samples.
+    fn workspace(&self, m: usize) -> Workspace {
+        let _ = m;
+        Workspace::default()
+    }
+    /// All margins q_i = y_i f(x_i; θ), written to `q` (length m). May cache intermediate
+    /// results in `ws` for a following [`Model::weighted_gradient`] call with the same θ.
+    fn margins(&self, theta: &[f64], data: &Dataset, ws: &mut Workspace, q: &mut [f64]);
+    /// Σ_i w_i y_i ∇_θ f(x_i; θ), written to `out` (length p). Must be called right after
+    /// [`Model::margins`] with the same θ, data and workspace.
+    fn weighted_gradient(
+        &self,
+        theta: &[f64],
+        data: &Dataset,
+        w: &[f64],
+        ws: &mut Workspace,
+        out: &mut [f64],
+    );
+    /// Check that the model accepts this dataset (input dimension).
+    fn validate_data(&self, data: &Dataset) -> Result<()> {
+        if data.d() != self.input_dim() {
+            return Err(crate::error::Error::Data(format!(
+                "model `{}` expects {} features, data have {}",
+                self.name(),
+                self.input_dim(),
+                data.d()
+            )));
+        }
+        Ok(())
+    }
+}

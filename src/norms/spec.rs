@@ -1,0 +1,193 @@
+//! [`NormSpec`]: the parseable, serializable description of a built-in norm.
+//!
+//! Spec strings (stable, used by the CLI and configs):
+//!
+//! | spec | norm |
+//! |---|---|
+//! | `l1` | Σ_j \|θ_j\| |
+//! | `l2` | (Σ_j θ_j²)^{1/2} (Frobenius on matrix blocks) |
+//! | `linf` | max_j \|θ_j\| (**entrywise**, not spectral) |
+//! | `lp:<p>` | (Σ_j \|θ_j\|^p)^{1/p}, 1 < p < ∞ |
+//! | `spectral` | σ_max of the single block (a vector block counts as a 1×n matrix) |
+//! | `max_spectral` | max over blocks of σ_max (‖·‖_msp of [M] §2.1; vectors as 1×n matrices) |
+//! | `hybrid:<w_M>:<w_v>` | max{ w_M·max_{matrix blocks} σ_max, w_v·max_{vector blocks} ‖·‖_∞ } ([M] Cor. 3.5, Thm 3.7) |
+//! | `max_block:<name>=<kind>@<w>,…` | max over blocks of w_b·‖θ_b‖_{kind}, kind ∈ l1,l2,linf,lp<p>,spectral |
+//! | `weighted_l2` | ‖h ⊙ θ‖₂ with weights h given separately (file or AdaGrad state) |
+
+use super::{BlockNormKind, L1, L2, Linf, Lp, MaxBlock, MaxSpectral, Norm, Spectral, WeightedL2};
+use crate::error::{Error, Result};
+use crate::params::Layout;
+use std::fmt;
+
+/// Description of a built-in norm; see the module docs for the spec strings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NormSpec {
+    /// ℓ1.
+    L1,
+    /// ℓ2 (Frobenius on matrices).
+    L2,
+    /// Entrywise ℓ∞.
+    Linf,
+    /// ℓp, 1 < p < ∞.
+    Lp(f64),
+    /// Spectral norm of a single-block layout.
+    Spectral,
+    /// Max over blocks of the spectral norm.
+    MaxSpectral,
+    /// max{w_M ‖matrix blocks‖_msp, w_v ‖vector blocks‖_∞}.
+    Hybrid {
+        /// Weight of the matrix blocks' max-spectral norm.
+        w_matrix: f64,
+        /// Weight of the vector blocks' ℓ∞ norm.
+        w_vector: f64,
+    },
+    /// Explicit per-block max-norm: (block name, block norm, weight).
+    MaxBlock(Vec<(String, BlockNormKind, f64)>),
+    /// Weighted ℓ2 ‖h ⊙ θ‖₂ with the given weights h (one per parameter, all > 0).
+    WeightedL2(Vec<f64>),
+}
+
+fn parse_f64(spec: &str, s: &str, what: &str) -> Result<f64> {
+    s.trim()
+        .parse::<f64>()
+        .map_err(|_| Error::spec(spec, format!("{what} `{s}` is not a number")))
+}
+
+impl NormSpec {
+    /// Parse a spec string (see the module docs). `weighted_l2` cannot be parsed from a
+    /// string alone (its weights come from a file); use [`NormSpec::WeightedL2`] directly.
+    pub fn parse(spec: &str) -> Result<Self> {
+        let s = spec.trim();
+        let (head, rest) = match s.split_once(':') {
+            Some((h, r)) => (h, Some(r)),
+            None => (s, None),
+        };
+        let no_args = |n: NormSpec| -> Result<NormSpec> {
+            match rest {
+                None => Ok(n),
+                Some(_) => Err(Error::spec(spec, format!("`{head}` takes no arguments"))),
+            }
+        };
+        match head {
+            "l1" => no_args(NormSpec::L1),
+            "l2" => no_args(NormSpec::L2),
+            "linf" => no_args(NormSpec::Linf),
+            "spectral" => no_args(NormSpec::Spectral),
+            "max_spectral" => no_args(NormSpec::MaxSpectral),
+            "lp" => {
+                let r = rest.ok_or_else(|| Error::spec(spec, "expected `lp:<p>`"))?;
+                let p = parse_f64(spec, r, "p")?;
+                if !(p > 1.0 && p.is_finite()) {
+                    return Err(Error::spec(
+                        spec,
+                        "p must satisfy 1 < p < ∞ (use l1 / linf for the limits)",
+                    ));
+                }
+                Ok(NormSpec::Lp(p))
+            }
+            "hybrid" => {
+                let r = rest.ok_or_else(|| Error::spec(spec, "expected `hybrid:<w_M>:<w_v>`"))?;
+                let (a, b) = r
+                    .split_once(':')
+                    .ok_or_else(|| Error::spec(spec, "expected `hybrid:<w_M>:<w_v>`"))?;
+                let w_matrix = parse_f64(spec, a, "w_M")?;
+                let w_vector = parse_f64(spec, b, "w_v")?;
+                for w in [w_matrix, w_vector] {
+                    if !(w > 0.0 && w.is_finite()) {
+                        return Err(Error::spec(spec, "weights must be finite and > 0"));
+                    }
+                }
+                Ok(NormSpec::Hybrid { w_matrix, w_vector })
+            }
+            "max_block" => {
+                let r = rest.ok_or_else(|| {
+                    Error::spec(spec, "expected `max_block:<block>=<kind>@<weight>,…`")
+                })?;
+                let mut entries = Vec::new();
+                for part in r.split(',') {
+                    let (name, kw) = part.split_once('=').ok_or_else(|| {
+                        Error::spec(spec, format!("`{part}`: expected <block>=<kind>@<weight>"))
+                    })?;
+                    let (kind, w) = match kw.split_once('@') {
+                        Some((k, w)) => (k, parse_f64(spec, w, "weight")?),
+                        None => (kw, 1.0),
+                    };
+                    if !(w > 0.0 && w.is_finite()) {
+                        return Err(Error::spec(spec, "weights must be finite and > 0"));
+                    }
+                    let kind = BlockNormKind::parse(kind.trim())
+                        .map_err(|e| Error::spec(spec, e.to_string()))?;
+                    entries.push((name.trim().to_string(), kind, w));
+                }
+                Ok(NormSpec::MaxBlock(entries))
+            }
+            "weighted_l2" => Err(Error::spec(
+                spec,
+                "weighted_l2 needs its weights: give a file (`weighted_l2:<file>` on the CLI) \
+                 or build NormSpec::WeightedL2 directly",
+            )),
+            _ => Err(Error::spec(
+                spec,
+                "unknown norm; expected one of l1, l2, linf, lp:<p>, spectral, max_spectral, \
+                 hybrid:<w_M>:<w_v>, max_block:…, weighted_l2:<file>",
+            )),
+        }
+    }
+
+    /// Build the norm for a layout (validated: e.g. `spectral` needs a single-block layout).
+    pub fn build(&self, layout: &Layout) -> Result<Box<dyn Norm>> {
+        let norm: Box<dyn Norm> = match self {
+            NormSpec::L1 => Box::new(L1),
+            NormSpec::L2 => Box::new(L2),
+            NormSpec::Linf => Box::new(Linf),
+            NormSpec::Lp(p) => Box::new(Lp::new(*p)?),
+            NormSpec::Spectral => Box::new(Spectral),
+            NormSpec::MaxSpectral => Box::new(MaxSpectral),
+            NormSpec::Hybrid { w_matrix, w_vector } => {
+                Box::new(MaxBlock::hybrid(layout, *w_matrix, *w_vector)?)
+            }
+            NormSpec::MaxBlock(entries) => Box::new(MaxBlock::new(entries.clone())?),
+            NormSpec::WeightedL2(h) => Box::new(WeightedL2::new(h.clone())?),
+        };
+        norm.validate(layout)?;
+        Ok(norm)
+    }
+
+    /// Every spec-string family this crate understands (for `implicit-bias list`).
+    pub fn catalogue() -> Vec<&'static str> {
+        vec![
+            "l1",
+            "l2",
+            "linf",
+            "lp:<p>",
+            "spectral",
+            "max_spectral",
+            "hybrid:<w_M>:<w_v>",
+            "max_block:<block>=<kind>@<w>,...",
+            "weighted_l2:<file>",
+        ]
+    }
+}
+
+impl fmt::Display for NormSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NormSpec::L1 => write!(f, "l1"),
+            NormSpec::L2 => write!(f, "l2"),
+            NormSpec::Linf => write!(f, "linf"),
+            NormSpec::Lp(p) => write!(f, "lp:{p}"),
+            NormSpec::Spectral => write!(f, "spectral"),
+            NormSpec::MaxSpectral => write!(f, "max_spectral"),
+            NormSpec::Hybrid { w_matrix, w_vector } => write!(f, "hybrid:{w_matrix}:{w_vector}"),
+            NormSpec::MaxBlock(e) => {
+                let parts: Vec<String> = e
+                    .iter()
+                    .map(|(n, k, w)| format!("{n}={k}@{w}"))
+                    .collect();
+                write!(f, "max_block:{}", parts.join(","))
+            }
+            NormSpec::WeightedL2(_) => write!(f, "weighted_l2"),
+        }
+    }
+}
+

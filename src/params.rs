@@ -1,0 +1,212 @@
+//! Parameter vectors with named blocks.
+//!
+//! A model's parameters θ ∈ ℝ^p are stored as one flat `Vec<f64>`; a [`Layout`] names
+//! contiguous blocks inside it, each either a vector `Vector(n)` or a row-major matrix
+//! `Matrix { rows, cols }`. Block-structured norms (spectral, max-spectral, hybrid
+//! max-norms of [M] Cor. 3.5 / Thm 3.7) and composite optimizers (`Partition`) read the
+//! layout; everything else treats θ as a flat vector.
+//!
+//! **Convention.** Matrix blocks are row-major: entry (r, c) of a `rows × cols` block
+//! starting at `offset` is `data[offset + r * cols + c]`.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Shape of one parameter block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockShape {
+    /// A vector of length n. For matrix norms (spectral) it counts as a 1×n matrix.
+    Vector(usize),
+    /// A row-major `rows × cols` matrix.
+    Matrix {
+        /// Number of rows.
+        rows: usize,
+        /// Number of columns.
+        cols: usize,
+    },
+}
+
+impl BlockShape {
+    /// Number of scalar entries.
+    pub fn len(&self) -> usize {
+        match *self {
+            BlockShape::Vector(n) => n,
+            BlockShape::Matrix { rows, cols } => rows * cols,
+        }
+    }
+    /// True when the block has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// `(rows, cols)` when viewed as a matrix; a vector of length n is `(1, n)`.
+    pub fn as_matrix(&self) -> (usize, usize) {
+        match *self {
+            BlockShape::Vector(n) => (1, n),
+            BlockShape::Matrix { rows, cols } => (rows, cols),
+        }
+    }
+    /// True for `Matrix` blocks.
+    pub fn is_matrix(&self) -> bool {
+        matches!(self, BlockShape::Matrix { .. })
+    }
+    /// Shape as a list of dimensions (`[n]` or `[rows, cols]`), as used in JSON files.
+    pub fn dims(&self) -> Vec<usize> {
+        match *self {
+            BlockShape::Vector(n) => vec![n],
+            BlockShape::Matrix { rows, cols } => vec![rows, cols],
+        }
+    }
+}
+
+/// One named block of a [`Layout`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// Block name (e.g. `"W"`, `"u"`, `"theta"`, `"W1"`).
+    pub name: String,
+    /// Shape of the block.
+    pub shape: BlockShape,
+    /// Offset of the first entry in the flat vector.
+    pub offset: usize,
+}
+
+impl Block {
+    /// Index range of this block in the flat vector.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.offset..self.offset + self.shape.len()
+    }
+}
+
+/// Ordered, contiguous, non-overlapping named blocks covering `0..len()`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layout {
+    blocks: Vec<Block>,
+    len: usize,
+}
+
+impl Layout {
+    /// Build a layout from `(name, shape)` pairs laid out in order.
+    ///
+    /// Errors on duplicate or empty names and on empty blocks.
+    pub fn new<S: Into<String>>(blocks: impl IntoIterator<Item = (S, BlockShape)>) -> Result<Self> {
+        let mut out = Vec::new();
+        let mut offset = 0;
+        for (name, shape) in blocks {
+            let name = name.into();
+            if name.is_empty() {
+                return Err(Error::Params("block name must not be empty".into()));
+            }
+            if shape.is_empty() {
+                return Err(Error::Params(format!("block `{name}` has no entries")));
+            }
+            if out.iter().any(|b: &Block| b.name == name) {
+                return Err(Error::Params(format!("duplicate block name `{name}`")));
+            }
+            out.push(Block {
+                name,
+                shape,
+                offset,
+            });
+            offset += shape.len();
+        }
+        if out.is_empty() {
+            return Err(Error::Params("a layout needs at least one block".into()));
+        }
+        Ok(Layout {
+            blocks: out,
+            len: offset,
+        })
+    }
+
+    /// A layout with one vector block (used by linear models and plain vectors).
+    pub fn vector(name: &str, n: usize) -> Result<Self> {
+        Layout::new([(name, BlockShape::Vector(n))])
+    }
+
+    /// Total number of parameters p.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    /// True when p = 0 (never for a layout built by [`Layout::new`]).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// The blocks in order.
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+    /// The block with this name.
+    pub fn block(&self, name: &str) -> Option<&Block> {
+        self.blocks.iter().find(|b| b.name == name)
+    }
+    /// Check that a flat vector fits this layout and is finite.
+    pub fn check(&self, theta: &[f64]) -> Result<()> {
+        if theta.len() != self.len {
+            return Err(Error::Params(format!(
+                "expected {} parameters for layout {}, got {}",
+                self.len,
+                self.describe(),
+                theta.len()
+            )));
+        }
+        if let Some(j) = theta.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Params(format!(
+                "parameter {j} is not finite ({})",
+                theta[j]
+            )));
+        }
+        Ok(())
+    }
+    /// Human-readable description, e.g. `W[16×10], u[16]`.
+    pub fn describe(&self) -> String {
+        self.blocks
+            .iter()
+            .map(|b| match b.shape {
+                BlockShape::Vector(n) => format!("{}[{}]", b.name, n),
+                BlockShape::Matrix { rows, cols } => format!("{}[{}×{}]", b.name, rows, cols),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A parameter vector together with its layout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// The block structure.
+    pub layout: Layout,
+    /// The flat values, `layout.len()` of them.
+    pub data: Vec<f64>,
+}
+
+impl Params {
+    /// Wrap `data` with `layout`, checking length and finiteness.
+    pub fn new(layout: Layout, data: Vec<f64>) -> Result<Self> {
+        layout.check(&data)?;
+        Ok(Params { layout, data })
+    }
+    /// All-zero parameters.
+    pub fn zeros(layout: Layout) -> Self {
+        let data = vec![0.0; layout.len()];
+        Params { layout, data }
+    }
+    /// The entries of the named block.
+    pub fn block(&self, name: &str) -> Option<&[f64]> {
+        self.layout.block(name).map(|b| &self.data[b.range()])
+    }
+}
+
+/// Euclidean inner product ⟨a, b⟩ = Σ_j a_j b_j.
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    debug_assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Euclidean norm ‖a‖₂, computed with scaling so that it neither overflows nor underflows.
+pub fn norm2(a: &[f64]) -> f64 {
+    let s = a.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    if s == 0.0 || !s.is_finite() {
+        return s;
+    }
+    s * a.iter().map(|v| (v / s) * (v / s)).sum::<f64>().sqrt()
+}
