@@ -1,1 +1,158 @@
-fn main(){}
+//! `implicit-bias` command-line tool (DESIGN §6).
+//!
+//! * `implicit-bias list [--json]` — models, norms, optimizers, losses, schedules, generators.
+//! * `implicit-bias run CONFIG.toml [--out DIR] [--quiet]` — train every (run × seed) of an
+//!   experiment config, write `DIR/runs/<label>-<seed>.json` and `DIR/trace.csv`, and print a
+//!   final-margin table.
+//!
+//! Exit codes: 0 success; 2 invalid input (config, data, spec, parameters) or usage;
+//! 1 any other failure (I/O, numerical).
+
+use clap::{Parser, Subcommand};
+use implicit_bias::error::Error;
+use implicit_bias::experiment::{run_experiment, ExperimentConfig, RunRecord};
+use implicit_bias::models::{Activation, ModelSpec};
+use implicit_bias::norms::NormSpec;
+use implicit_bias::optim::OptimizerConfig;
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "implicit-bias", version, about = "Implicit-bias theorems as executable, regression-tested fact")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the available models, norms, optimizers, losses, schedules and data generators.
+    List {
+        /// Machine-readable JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Train every (optimizer × seed) run of an experiment config.
+    Run {
+        /// Experiment config (TOML); relative data paths are resolved against its folder.
+        config: PathBuf,
+        /// Output directory.
+        #[arg(long, default_value = "results")]
+        out: PathBuf,
+        /// No progress output.
+        #[arg(long)]
+        quiet: bool,
+    },
+}
+
+fn catalogue() -> serde_json::Value {
+    let optimizers: Vec<_> = OptimizerConfig::catalogue()
+        .into_iter()
+        .map(|(name, desc)| json!({"name": name, "description": desc}))
+        .collect();
+    json!({
+        "models": ModelSpec::catalogue(),
+        "activations": Activation::catalogue(),
+        "norms": NormSpec::catalogue(),
+        "optimizers": optimizers,
+        "losses": ["exponential", "logistic"],
+        "schedules": ["constant {eta0}", "power {eta0, decay}"],
+        "inits": ["kaiming_normal {scale}", "uniform {alpha}"],
+        "generators": ["linear_teacher", "relu_teacher", "two_clusters_2d", "quadratic_rank4"],
+        "data_formats": ["csv", "json", "idx"],
+    })
+}
+
+fn print_list(json_out: bool) {
+    let c = catalogue();
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&c).expect("static JSON"));
+        return;
+    }
+    for (key, val) in c.as_object().expect("object") {
+        println!("{key}:");
+        for item in val.as_array().expect("array") {
+            match item {
+                serde_json::Value::String(s) => println!("  {s}"),
+                other => println!(
+                    "  {:<26} {}",
+                    other["name"].as_str().unwrap_or(""),
+                    other["description"].as_str().unwrap_or("")
+                ),
+            }
+        }
+    }
+}
+
+fn print_table(records: &[RunRecord]) {
+    let Some(first) = records.first() else { return };
+    let norms = &first.trace_norms;
+    print!("{:<24} {:>5} {:>8} {:>11}", "run", "seed", "steps", "log10 loss");
+    for n in norms {
+        print!(" {:>14}", format!("γ[{n}]"));
+    }
+    println!("  stop");
+    for r in records {
+        print!(
+            "{:<24} {:>5} {:>8} {:>11.3}",
+            r.label, r.seed, r.steps, r.final_log10_loss
+        );
+        for n in norms {
+            print!(" {:>14.6e}", r.margins.get(n).copied().unwrap_or(f64::NAN));
+        }
+        println!("  {}", serde_json::to_value(&r.stop).map(|v| v["reason"].to_string()).unwrap_or_default());
+    }
+}
+
+fn run(config: PathBuf, out: PathBuf, quiet: bool) -> Result<(), Error> {
+    let cfg = ExperimentConfig::load(&config)?;
+    let base = config
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let t0 = std::time::Instant::now();
+    let records = run_experiment(&cfg, &base, &out, |i, n, label, seed| {
+        if !quiet {
+            eprintln!("[{}/{}] {label} seed {seed} …", i + 1, n);
+        }
+    })?;
+    if !quiet {
+        eprintln!(
+            "finished {} runs in {:.1} s; wrote {}/runs/*.json and {}/trace.csv",
+            records.len(),
+            t0.elapsed().as_secs_f64(),
+            out.display(),
+            out.display()
+        );
+    }
+    print_table(&records);
+    Ok(())
+}
+
+fn exit_code(e: &Error) -> ExitCode {
+    match e {
+        Error::Config(_) | Error::Spec { .. } | Error::Data(_) | Error::Params(_) | Error::Json(_) => {
+            ExitCode::from(2)
+        }
+        _ => ExitCode::from(1),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::List { json } => {
+            print_list(json);
+            Ok(())
+        }
+        Command::Run { config, out, quiet } => run(config, out, quiet),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit_code(&e)
+        }
+    }
+}

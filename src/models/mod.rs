@@ -82,6 +82,11 @@ pub trait Model: Send + Sync + Debug {
         ws: &mut Workspace,
         out: &mut [f64],
     );
+    /// Fixed (non-trained) output weights of a frozen two-layer net ([F] §4.3); `None` for
+    /// every model whose parameters are all in θ.
+    fn frozen_output(&self) -> Option<&[f64]> {
+        None
+    }
     /// Check that the model accepts this dataset (input dimension).
     fn validate_data(&self, data: &Dataset) -> Result<()> {
         if data.d() != self.input_dim() {
