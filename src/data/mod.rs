@@ -11,7 +11,7 @@ use nalgebra::DMatrix;
 mod loaders;
 pub mod generators;
 
-pub use loaders::{load, load_csv, load_idx, load_json, save_csv};
+pub use loaders::{load, load_csv, load_idx, load_json, parse_csv, parse_json, save_csv};
 
 /// A validated binary-classification dataset.
 ///

@@ -1,0 +1,470 @@
+//! Dataset file formats: CSV, JSON and MNIST's IDX.
+//!
+//! * **CSV** ([`load_csv`], [`parse_csv`], [`save_csv`]) — one sample per line, the label
+//!   (exactly +1 or −1) first, then the features, comma-separated. Whitespace around fields
+//!   is ignored, blank lines and lines starting with `#` are skipped, and the first
+//!   remaining line is a header (and skipped) when its first field is not a number.
+//! * **JSON** ([`load_json`], [`parse_json`]) — `{"x": [[x_11, …, x_1d], …], "y": [y_1, …]}`;
+//!   other top-level fields are ignored.
+//! * **IDX** ([`load_idx`]) — the MNIST format (big-endian header, unsigned bytes),
+//!   gzip-compressed when the file name ends in `.gz`; digits are labelled even → +1,
+//!   odd → −1 as in the experiments of \[M\] §6.
+//!
+//! Every error names the source (file path) and the offending line/row and field, and no
+//! input makes these functions panic.
+
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use nalgebra::DMatrix;
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::Path;
+
+/// Load a CSV dataset from `path`.
+///
+/// Format: one sample per line, `label,x_1,…,x_d`, where the label is exactly +1 or −1
+/// (written `1`, `+1`, `-1`, `1.0`, `-1.0`, …) and every feature is a finite number.
+/// Fields are comma-separated and trimmed; blank lines and lines whose first non-blank
+/// character is `#` are skipped; the first other line is a header, and skipped, when its
+/// first field does not parse as a number. A UTF-8 byte-order mark is ignored.
+///
+/// Errors ([`Error::Data`]) name the source, the 1-based line and the 1-based field, e.g.
+/// * ``data.csv: line 7, field 1 (label): expected +1 or -1, got `2` ``,
+/// * ``data.csv: line 3, field 5: `nan` is not a finite number``,
+/// * `data.csv: line 4 has 3 features, line 2 has 4`,
+/// * `data.csv: no data rows (only blank lines, comments or a header)`.
+///
+/// I/O failures (missing file, invalid UTF-8) are [`Error::Io`] with the path.
+pub fn load_csv(path: impl AsRef<Path>) -> Result<Dataset> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse_csv(&text, &path.display().to_string())
+}
+
+/// Parse CSV text in the format of [`load_csv`]; `source` names the input in error
+/// messages (usually the file path).
+pub fn parse_csv(text: &str, source: &str) -> Result<Dataset> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut values: Vec<f64> = Vec::new();
+    let mut labels: Vec<f64> = Vec::new();
+    // (number of features, line where that width was first seen)
+    let mut width: Option<(usize, usize)> = None;
+    let mut seen_first = false;
+
+    for (idx, raw) in text.lines().enumerate() {
+        let lineno = idx + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut fields = line.split(',');
+        // `split` always yields at least one item.
+        let first = fields.next().unwrap_or("").trim();
+        if !seen_first {
+            seen_first = true;
+            if first.parse::<f64>().is_err() {
+                continue; // header line
+            }
+        }
+        labels.push(parse_label(first, source, lineno)?);
+
+        let start = values.len();
+        for (k, field) in fields.enumerate() {
+            values.push(parse_feature(field.trim(), source, lineno, k + 2)?);
+        }
+        let n = values.len() - start;
+        if n == 0 {
+            return Err(Error::Data(format!(
+                "{source}: line {lineno} has a label but no features"
+            )));
+        }
+        match width {
+            None => width = Some((n, lineno)),
+            Some((d, first_line)) if d != n => {
+                return Err(Error::Data(format!(
+                    "{source}: line {lineno} has {n} features, line {first_line} has {d} \
+                     (every row needs the same number of features)"
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+
+    let Some((d, _)) = width else {
+        return Err(Error::Data(format!(
+            "{source}: no data rows (only blank lines, comments or a header)"
+        )));
+    };
+    let m = labels.len();
+    let x = DMatrix::from_row_slice(m, d, &values);
+    Dataset::new(x, labels).map_err(|e| prefix(source, e))
+}
+
+/// Parse a CSV label field: a number equal to +1 or −1.
+fn parse_label(field: &str, source: &str, lineno: usize) -> Result<f64> {
+    match field.parse::<f64>() {
+        Ok(v) if v == 1.0 || v == -1.0 => Ok(v),
+        _ => Err(Error::Data(format!(
+            "{source}: line {lineno}, field 1 (label): expected +1 or -1, got `{field}`{}",
+            separator_hint(field)
+        ))),
+    }
+}
+
+/// Parse a CSV feature field: a finite number.
+fn parse_feature(field: &str, source: &str, lineno: usize, fieldno: usize) -> Result<f64> {
+    if field.is_empty() {
+        return Err(Error::Data(format!(
+            "{source}: line {lineno}, field {fieldno}: empty field (expected a finite number)"
+        )));
+    }
+    match field.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(Error::Data(format!(
+            "{source}: line {lineno}, field {fieldno}: `{field}` is not a finite number{}",
+            separator_hint(field)
+        ))),
+    }
+}
+
+/// A hint for files that use another separator than the comma.
+fn separator_hint(field: &str) -> &'static str {
+    if field.contains([';', '\t', ' ']) {
+        " (fields must be comma-separated)"
+    } else {
+        ""
+    }
+}
+
+/// Prefix the message of a [`Error::Data`] with the source name.
+fn prefix(source: &str, e: Error) -> Error {
+    match e {
+        Error::Data(msg) => Error::Data(format!("{source}: {msg}")),
+        other => other,
+    }
+}
+
+/// Load a JSON dataset `{"x": [[…], …], "y": […]}` from `path`.
+///
+/// `x` is an array of m rows, each an array of d ≥ 1 finite numbers; `y` is an array of m
+/// labels, each exactly +1 or −1. Other top-level fields are ignored. Syntax errors are
+/// [`Error::Json`]; structural errors are [`Error::Data`] naming the field and the row
+/// index (`x[3][5]`, `y[7]`, …).
+pub fn load_json(path: impl AsRef<Path>) -> Result<Dataset> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse_json(&text, &path.display().to_string())
+}
+
+/// Parse JSON text in the format of [`load_json`]; `source` names the input in errors.
+pub fn parse_json(text: &str, source: &str) -> Result<Dataset> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| Error::Json(format!("{source}: {e}")))?;
+    let data_err = |msg: String| Error::Data(format!("{source}: {msg}"));
+    let obj = value.as_object().ok_or_else(|| {
+        data_err(format!(
+            "expected a JSON object with fields \"x\" and \"y\", got {}",
+            kind(&value)
+        ))
+    })?;
+    let x = obj
+        .get("x")
+        .ok_or_else(|| data_err("missing field \"x\" (the m×d feature rows)".into()))?;
+    let y = obj
+        .get("y")
+        .ok_or_else(|| data_err("missing field \"y\" (the m labels, each +1 or -1)".into()))?;
+    let rows = x.as_array().ok_or_else(|| {
+        data_err(format!(
+            "field \"x\" must be an array of rows, got {}",
+            kind(x)
+        ))
+    })?;
+    let labels = y.as_array().ok_or_else(|| {
+        data_err(format!(
+            "field \"y\" must be an array of labels, got {}",
+            kind(y)
+        ))
+    })?;
+    if rows.is_empty() {
+        return Err(data_err("\"x\" has no rows (m = 0)".into()));
+    }
+    if rows.len() != labels.len() {
+        return Err(data_err(format!(
+            "\"x\" has {} rows but \"y\" has {} labels",
+            rows.len(),
+            labels.len()
+        )));
+    }
+
+    let mut d = 0;
+    let mut values = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let row = row.as_array().ok_or_else(|| {
+            data_err(format!(
+                "x[{i}] must be an array of numbers, got {}",
+                kind(row)
+            ))
+        })?;
+        if row.is_empty() {
+            return Err(data_err(format!("x[{i}] has no features")));
+        }
+        if i == 0 {
+            d = row.len();
+            values.reserve(rows.len() * d);
+        } else if row.len() != d {
+            return Err(data_err(format!(
+                "x[{i}] has {} features, x[0] has {d} (every row needs the same number of features)",
+                row.len()
+            )));
+        }
+        for (j, v) in row.iter().enumerate() {
+            match v.as_f64() {
+                Some(f) if f.is_finite() => values.push(f),
+                _ => {
+                    return Err(data_err(format!(
+                        "x[{i}][{j}]: expected a finite number, got {}",
+                        short(v)
+                    )))
+                }
+            }
+        }
+    }
+    let mut y_vec = Vec::with_capacity(labels.len());
+    for (i, v) in labels.iter().enumerate() {
+        match v.as_f64() {
+            Some(f) if f == 1.0 || f == -1.0 => y_vec.push(f),
+            _ => {
+                return Err(data_err(format!(
+                    "y[{i}]: expected +1 or -1, got {}",
+                    short(v)
+                )))
+            }
+        }
+    }
+    let x = DMatrix::from_row_slice(rows.len(), d, &values);
+    Dataset::new(x, y_vec).map_err(|e| prefix(source, e))
+}
+
+/// The JSON type of a value, for error messages.
+fn kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// A value rendered for an error message, cut to a reasonable length.
+fn short(v: &serde_json::Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 40 {
+        let cut: String = s.chars().take(40).collect();
+        format!("{cut}… ({})", kind(v))
+    } else {
+        s
+    }
+}
+
+/// Write `data` as CSV: a header `label,x1,…,xd`, then one line per sample, label (`1` or
+/// `-1`) first. Numbers use Rust's shortest round-trip formatting (`{:?}` of `f64`), so
+/// [`load_csv`] reads back exactly the same bits.
+pub fn save_csv(path: impl AsRef<Path>, data: &Dataset) -> Result<()> {
+    let path = path.as_ref();
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut w = BufWriter::new(file);
+    let mut line = String::from("label");
+    for j in 1..=data.d() {
+        line.push_str(&format!(",x{j}"));
+    }
+    line.push('\n');
+    w.write_all(line.as_bytes())
+        .map_err(|e| Error::io(path, e))?;
+    for i in 0..data.m() {
+        line.clear();
+        line.push_str(if data.y[i] > 0.0 { "1" } else { "-1" });
+        for j in 0..data.d() {
+            line.push_str(&format!(",{:?}", data.x[(i, j)]));
+        }
+        line.push('\n');
+        w.write_all(line.as_bytes())
+            .map_err(|e| Error::io(path, e))?;
+    }
+    w.flush().map_err(|e| Error::io(path, e))
+}
+
+/// IDX magic number of an unsigned-byte, 3-dimensional array (images n × rows × cols).
+const IDX_IMAGES_MAGIC: u32 = 0x0000_0803;
+/// IDX magic number of an unsigned-byte, 1-dimensional array (labels).
+const IDX_LABELS_MAGIC: u32 = 0x0000_0801;
+
+/// Load MNIST-style IDX files as an even-vs-odd dataset (\[M\] §6).
+///
+/// `images` is an IDX3 unsigned-byte file (magic `0x00000803`, then big-endian u32 counts
+/// n, rows, cols, then n·rows·cols pixel bytes); `labels` is an IDX1 unsigned-byte file
+/// (magic `0x00000801`, big-endian u32 n, then n digit bytes 0–9). A file whose name ends in
+/// `.gz` is gunzipped first. Sample i has features x_i = pixels / 255 ∈ [0, 1]^{rows·cols}
+/// (row-major pixel order) and label y_i = +1 if digit i is even, −1 if odd. With
+/// `normalize_rows`, each x_i is divided by its ℓ2 norm (all-zero rows are left as is).
+///
+/// Errors: [`Error::Io`] for unreadable or corrupt (gzip) files; [`Error::Data`] for a bad
+/// magic number, a truncated file or trailing bytes, a label that is not a digit, or
+/// different image and label counts.
+pub fn load_idx(
+    images: impl AsRef<Path>,
+    labels: impl AsRef<Path>,
+    normalize_rows: bool,
+) -> Result<Dataset> {
+    let (images, labels) = (images.as_ref(), labels.as_ref());
+    let img_bytes = read_maybe_gz(images)?;
+    let lab_bytes = read_maybe_gz(labels)?;
+    let img_name = images.display().to_string();
+    let lab_name = labels.display().to_string();
+
+    let img_dims = idx_header(&img_bytes, &img_name, IDX_IMAGES_MAGIC, 3)?;
+    let lab_dims = idx_header(&lab_bytes, &lab_name, IDX_LABELS_MAGIC, 1)?;
+    let (n, rows, cols) = (img_dims[0], img_dims[1], img_dims[2]);
+    let n_labels = lab_dims[0];
+    let d = rows
+        .checked_mul(cols)
+        .ok_or_else(|| Error::Data(format!("{img_name}: image size {rows}×{cols} overflows")))?;
+    let pixels = idx_payload(&img_bytes, &img_name, 16, &[n, d], "pixel")?;
+    let digits = idx_payload(&lab_bytes, &lab_name, 8, &[n_labels], "label")?;
+    if n != n_labels {
+        return Err(Error::Data(format!(
+            "{img_name} has {n} images but {lab_name} has {n_labels} labels"
+        )));
+    }
+    if n == 0 || d == 0 {
+        return Err(Error::Data(format!(
+            "{img_name}: no data ({n} images of {rows}×{cols} pixels)"
+        )));
+    }
+
+    let mut y = Vec::with_capacity(n);
+    for (i, &digit) in digits.iter().enumerate() {
+        if digit > 9 {
+            return Err(Error::Data(format!(
+                "{lab_name}: label {i} is {digit}, not a digit 0-9"
+            )));
+        }
+        y.push(if digit % 2 == 0 { 1.0 } else { -1.0 });
+    }
+    let mut x = DMatrix::<f64>::zeros(n, d);
+    for (i, img) in pixels.chunks_exact(d).enumerate() {
+        let scale = if normalize_rows {
+            let sq: f64 = img.iter().map(|&p| (p as f64 / 255.0).powi(2)).sum();
+            if sq > 0.0 {
+                1.0 / sq.sqrt()
+            } else {
+                1.0
+            }
+        } else {
+            1.0
+        };
+        for (j, &p) in img.iter().enumerate() {
+            x[(i, j)] = p as f64 / 255.0 * scale;
+        }
+    }
+    Dataset::new(x, y).map_err(|e| prefix(&img_name, e))
+}
+
+/// Read a whole file, gunzipping it when its name ends in `.gz`.
+fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
+    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let gz = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.to_ascii_lowercase().ends_with(".gz"));
+    if !gz {
+        return Ok(raw);
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(raw.as_slice())
+        .read_to_end(&mut out)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(out)
+}
+
+/// Check the magic number and read the `ndims` big-endian u32 dimensions of an IDX file.
+fn idx_header(bytes: &[u8], name: &str, magic: u32, ndims: usize) -> Result<Vec<usize>> {
+    let header_len = 4 + 4 * ndims;
+    let truncated = || {
+        Error::Data(format!(
+            "{name}: truncated IDX header ({} bytes, expected {header_len})",
+            bytes.len()
+        ))
+    };
+    let be = |k: usize| -> Option<u32> {
+        let b = bytes.get(k..k + 4)?;
+        Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let found = be(0).ok_or_else(truncated)?;
+    if found != magic {
+        let hint = if bytes.starts_with(&[0x1f, 0x8b]) {
+            " (the file looks gzip-compressed: give it a .gz name)"
+        } else {
+            ""
+        };
+        return Err(Error::Data(format!(
+            "{name}: bad IDX magic number 0x{found:08x}, expected 0x{magic:08x} \
+             (unsigned-byte, {ndims}-dimensional){hint}"
+        )));
+    }
+    (0..ndims)
+        .map(|k| be(4 + 4 * k).map(|v| v as usize).ok_or_else(truncated))
+        .collect()
+}
+
+/// The payload of an IDX file after its header, checked to hold exactly Π dims bytes.
+fn idx_payload<'a>(
+    bytes: &'a [u8],
+    name: &str,
+    header_len: usize,
+    dims: &[usize],
+    what: &str,
+) -> Result<&'a [u8]> {
+    let expected = dims
+        .iter()
+        .try_fold(1usize, |acc, &k| acc.checked_mul(k))
+        .ok_or_else(|| Error::Data(format!("{name}: IDX dimensions {dims:?} overflow")))?;
+    let found = bytes.len().saturating_sub(header_len);
+    if found < expected {
+        return Err(Error::Data(format!(
+            "{name}: truncated file: the header announces {expected} {what} bytes, found {found}"
+        )));
+    }
+    if found > expected {
+        return Err(Error::Data(format!(
+            "{name}: {} trailing bytes after the {expected} {what} bytes the header announces",
+            found - expected
+        )));
+    }
+    Ok(&bytes[header_len..])
+}
+
+/// Load a dataset, choosing the format by extension: `.csv` → [`load_csv`], `.json` →
+/// [`load_json`] (case-insensitive). Any other extension is an [`Error::Data`] naming the
+/// path; IDX files need two paths and are read with [`load_idx`].
+pub fn load(path: impl AsRef<Path>) -> Result<Dataset> {
+    let path = path.as_ref();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("csv") => load_csv(path),
+        Some("json") => load_json(path),
+        other => Err(Error::Data(format!(
+            "`{}`: unknown data file extension {} (expected .csv or .json; \
+             IDX files are read with load_idx)",
+            path.display(),
+            match other {
+                Some(e) => format!("`.{e}`"),
+                None => "(none)".to_string(),
+            }
+        ))),
+    }
+}
