@@ -376,6 +376,9 @@ pub struct RunRecord {
     pub final_log10_loss: f64,
     /// Why the run stopped.
     pub stop: StopReason,
+    /// Whether the final θ separates the training data (all y_i f(x_i; θ) > 0). When false
+    /// the margins are non-positive and no implicit-bias theorem applies.
+    pub separated: bool,
     /// Final hard margins per traced norm (norm spec → γ_N).
     pub margins: BTreeMap<String, f64>,
     /// The optimizer's implicit norm (spec string) per theory, if any.
@@ -442,6 +445,7 @@ pub fn run_one(
         steps: res.steps,
         final_log10_loss: res.log_loss / std::f64::consts::LN_10,
         stop: res.stop.clone(),
+        separated: last.is_some_and(|p| p.q_min > 0.0),
         margins,
         implicit_norm: res.implicit_norm.as_ref().map(|n| n.to_string()),
         schedule_check: run.schedule.check(opt.schedule_class(), model.degree()),

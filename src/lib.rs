@@ -56,9 +56,11 @@
 pub mod data;
 pub mod error;
 pub mod experiment;
+pub mod kkt;
 pub mod linalg;
 pub mod loss;
 pub mod margin;
+pub mod maxmargin;
 pub mod models;
 pub mod norms;
 pub mod optim;

@@ -127,6 +127,13 @@ fn run(config: PathBuf, out: PathBuf, quiet: bool) -> Result<(), Error> {
         );
     }
     print_table(&records);
+    for r in records.iter().filter(|r| !r.separated) {
+        eprintln!(
+            "warning: run {} (seed {}) did not separate the data: its margins are non-positive \
+             and no max-margin statement applies",
+            r.label, r.seed
+        );
+    }
     Ok(())
 }
 

@@ -74,3 +74,23 @@ pub fn soft_margin(
     let log_l = loss.log_loss(&q);
     Ok(loss.phi_inv(-log_l) / norm_pow(norm, model, theta)?)
 }
+
+/// Ok when θ separates the data (min_i y_i f(x_i; θ) > 0); otherwise
+/// [`Error::NotSeparable`] saying how many samples are misclassified and the worst margin.
+/// Normalized margins and the max-margin theory only apply to separating θ.
+pub fn check_separation(model: &dyn Model, data: &Dataset, theta: &[f64]) -> Result<()> {
+    let q = margins(model, data, theta)?;
+    let bad = q.iter().filter(|&&v| v <= 0.0).count();
+    if bad > 0 {
+        let (i, worst) = q
+            .iter()
+            .enumerate()
+            .fold((0, f64::INFINITY), |acc, (i, &v)| if v < acc.1 { (i, v) } else { acc });
+        return Err(Error::NotSeparable(format!(
+            "θ misclassifies {bad} of {} samples (worst: sample {i}, y·f = {worst:.3e}); \
+             margins are non-positive and no max-margin statement applies",
+            q.len()
+        )));
+    }
+    Ok(())
+}

@@ -427,8 +427,16 @@ pub fn train(
             log_scale: c + smax.ln(),
             dir: &s,
         };
-        optimizer.update(grad, &mut state, &theta, &layout, t, cfg.schedule.lr(t), &mut delta)?;
-        if delta.iter().any(|v| !v.is_finite()) {
+        match optimizer.update(grad, &mut state, &theta, &layout, t, cfg.schedule.lr(t), &mut delta) {
+            Ok(()) => {}
+            // A step whose true size overflows f64 is divergence, reported as a stop.
+            Err(Error::Numerical(_)) => {
+                stop = StopReason::Diverged { step: steps };
+                break;
+            }
+            Err(e) => return Err(e),
+        }
+        if theta.iter().zip(&delta).any(|(th, d)| !(th + d).is_finite()) {
             stop = StopReason::Diverged { step: steps };
             break;
         }

@@ -49,6 +49,16 @@ pub struct Workspace {
     pub vecs: Vec<Vec<f64>>,
 }
 
+/// One extra direction of the Clarke relaxation at a near-kink (see
+/// [`Model::clarke_gradient`]): a sparse vector over θ's coordinates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KinkDirection {
+    /// The hidden unit whose pre-activation is near 0.
+    pub unit: usize,
+    /// (coordinate index, value) pairs of the direction.
+    pub entries: Vec<(usize, f64)>,
+}
+
 /// A positively homogeneous model of degree L in its parameters.
 pub trait Model: Send + Sync + Debug {
     /// Stable spec string (`"linear"`, `"two_layer:relu:k=16"`, …).
@@ -86,6 +96,19 @@ pub trait Model: Send + Sync + Debug {
     /// every model whose parameters are all in θ.
     fn frozen_output(&self) -> Option<&[f64]> {
         None
+    }
+    /// Clarke relaxation at kinks (DESIGN §4 step 2), used by the KKT checker.
+    ///
+    /// Writes a *base* gradient to `base` and returns extra directions d_k such that the
+    /// Clarke subdifferential of f(x; ·) at θ (relaxed at near-kinks) is contained in
+    /// { base + Σ_k α_k d_k : α_k ∈ [0, 1] }. A unit j is *near a kink* when its
+    /// pre-activation satisfies |z_j| ≤ `rel_tol`·‖w_j‖₂‖x‖₂; for such units `base` uses the
+    /// left slope σ'(0⁻) and d_j is the change of ∇f when the slope moves to σ'(0⁺).
+    /// Smooth models return no directions and `base` = ∇f (the default).
+    fn clarke_gradient(&self, theta: &[f64], x: &[f64], rel_tol: f64, base: &mut [f64]) -> Vec<KinkDirection> {
+        let _ = rel_tol;
+        self.gradient(theta, x, base);
+        Vec::new()
     }
     /// Check that the model accepts this dataset (input dimension).
     fn validate_data(&self, data: &Dataset) -> Result<()> {

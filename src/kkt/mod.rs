@@ -1,0 +1,1 @@
+//! The independent KKT checker (DESIGN §4). Work in progress.

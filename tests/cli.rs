@@ -1,0 +1,155 @@
+//! CLI tests: `list`, `run`, and clear errors with exit codes for bad input.
+
+use std::path::Path;
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_implicit-bias"))
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn list_json_names_everything() {
+    let out = bin().args(["list", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let opt_names: Vec<&str> = v["optimizers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "gd",
+        "ngd",
+        "sign_gd",
+        "coordinate_descent",
+        "spectral_descent",
+        "steepest_descent",
+        "momentum_gd",
+        "normalized_momentum_gd",
+        "signum",
+        "muon",
+        "muon_ns",
+        "adam",
+        "adam_no_momentum",
+        "rms_prop",
+        "ada_grad",
+        "muon_signum",
+        "muon_adam",
+    ] {
+        assert!(opt_names.contains(&name), "optimizer `{name}` missing from {opt_names:?}");
+    }
+    let norms = v["norms"].to_string();
+    for n in ["l1", "l2", "linf", "lp:<p>", "spectral", "max_spectral", "hybrid", "weighted_l2"] {
+        assert!(norms.contains(n), "norm `{n}` missing: {norms}");
+    }
+    let models = v["models"].to_string();
+    for m in ["linear", "two_layer", "two_layer_frozen", "deep_linear", "diagonal_linear"] {
+        assert!(models.contains(m), "model `{m}` missing: {models}");
+    }
+    assert!(v["losses"].to_string().contains("logistic"));
+}
+
+const QUICK: &str = r#"
+[data]
+generator = { type = "linear_teacher", m = 30, d = 5, seed = 3 }
+[model]
+spec = "linear"
+[train]
+target_log_loss = -20
+max_steps = 5000
+seeds = [0, 1]
+norms = ["l2", "linf", "l1"]
+[[runs]]
+optimizer = { type = "ngd" }
+schedule = { type = "constant", eta0 = 0.5 }
+[[runs]]
+optimizer = { type = "sign_gd" }
+schedule = { type = "constant", eta0 = 0.1 }
+"#;
+
+#[test]
+fn run_writes_runs_and_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(dir.path(), "quick.toml", QUICK);
+    let out_dir = dir.path().join("out");
+    let out = bin()
+        .args(["run", cfg.to_str().unwrap(), "--out", out_dir.to_str().unwrap(), "--quiet"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for f in ["ngd-0.json", "ngd-1.json", "sign_gd-0.json", "sign_gd-1.json"] {
+        let text = std::fs::read_to_string(out_dir.join("runs").join(f)).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["stop"]["reason"], "target_reached", "{f}");
+        assert_eq!(v["separated"], true);
+        assert_eq!(v["theta"]["data"].as_array().unwrap().len(), 5);
+        assert!(v["margins"]["l2"].as_f64().unwrap() > 0.0);
+        assert!(v["trace"].as_array().unwrap().len() > 3);
+    }
+    let csv = std::fs::read_to_string(out_dir.join("trace.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(header.starts_with("label,optimizer,seed,step,log10_loss"));
+    assert!(header.contains("margin_l2") && header.contains("soft_margin_l1"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("sign_gd"), "{stdout}");
+}
+
+fn run_expect_fail(cfg_text: &str, code: i32, needle: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(dir.path(), "bad.toml", cfg_text);
+    let out = bin()
+        .args(["run", cfg.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap(), "--quiet"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "stderr: {stderr}");
+    assert!(stderr.contains(needle), "expected `{needle}` in: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn bad_inputs_give_clear_errors_and_exit_codes() {
+    run_expect_fail("not = [toml", 2, "TOML");
+    run_expect_fail(&QUICK.replace("\"ngd\"", "\"nesterov\""), 2, "nesterov");
+    run_expect_fail(&QUICK.replace("spec = \"linear\"", "spec = \"cubic\""), 2, "cubic");
+    run_expect_fail(&QUICK.replace("d = 5", "d = 0"), 2, "d");
+    // A data file with NaN: error names the line.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "nan.csv", "1,0.5,0.2\n-1,nan,0.1\n");
+    let cfg = "[data]\npath = \"nan.csv\"\n[model]\nspec = \"linear\"\n[train]\n[[runs]]\noptimizer = { type = \"ngd\" }\nschedule = { type = \"constant\", eta0 = 0.1 }\n";
+    let cfg_path = write(dir.path(), "c.toml", cfg);
+    let out = bin()
+        .args(["run", cfg_path.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("line 2"), "{stderr}");
+    // A missing config file is an I/O error (exit 1) naming the path.
+    let out = bin().args(["run", "/nonexistent/x.toml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.toml"));
+    // A data file whose labels are not ±1.
+    let dir3 = tempfile::tempdir().unwrap();
+    write(dir3.path(), "lab.csv", "1,0.5\n0,0.1\n");
+    let cfg = cfg_text_for("lab.csv");
+    let p = write(dir3.path(), "c.toml", &cfg);
+    let out = bin()
+        .args(["run", p.to_str().unwrap(), "--out", dir3.path().join("o").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("label"), "{stderr}");
+}
+
+fn cfg_text_for(data: &str) -> String {
+    format!("[data]\npath = \"{data}\"\n[model]\nspec = \"linear\"\n[train]\n[[runs]]\noptimizer = {{ type = \"ngd\" }}\nschedule = {{ type = \"constant\", eta0 = 0.1 }}\n")
+}
