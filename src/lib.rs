@@ -52,6 +52,8 @@
 //! ```
 
 #![deny(missing_docs)]
+// Paper citations are written [M], [F], [A] (not intra-doc links).
+#![allow(rustdoc::broken_intra_doc_links)]
 
 pub mod data;
 pub mod error;

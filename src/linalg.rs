@@ -82,7 +82,7 @@ fn faer_svd(
     };
     let mut u = Mat::<f64>::zeros(rows, nu);
     let mut v = Mat::<f64>::zeros(cols, nv);
-    let mut s = faer::Diag::<f64>::zeros(r);
+    let mut s = faer::diag::Diag::<f64>::zeros(r);
     let par = Par::Seq;
     let mut buf = MemBuffer::new(fsvd::svd_scratch::<f64>(
         rows,
@@ -98,9 +98,16 @@ fn faer_svd(
     } else {
         (None, None)
     };
-    fsvd::svd(a.as_ref(), s.as_mut(), uo, vo, par, stack, Default::default()).map_err(|e| {
-        Error::Numerical(format!("SVD of a {rows}×{cols} matrix failed: {e:?}"))
-    })?;
+    fsvd::svd(
+        a.as_ref(),
+        s.as_mut(),
+        uo,
+        vo,
+        par,
+        stack,
+        Default::default(),
+    )
+    .map_err(|e| Error::Numerical(format!("SVD of a {rows}×{cols} matrix failed: {e:?}")))?;
     let sv: Vec<f64> = (0..r).map(|i| s.column_vector()[i] * scale).collect();
     if sv.iter().any(|x| !x.is_finite()) {
         return Err(Error::Numerical(format!(
@@ -218,7 +225,11 @@ pub fn nuclear_norm(rows: usize, cols: usize, data: &[f64]) -> Result<f64> {
 /// The top singular triplet (σ_1, u_1, v_1) with A v_1 = σ_1 u_1, ‖u_1‖ = ‖v_1‖ = 1.
 /// u_1 v_1ᵀ is a subgradient of σ_max at A. For the zero matrix: (0, e_1, e_1).
 /// Errors as for [`svd`]; an empty matrix is an [`Error::Params`].
-pub fn top_singular_pair(rows: usize, cols: usize, data: &[f64]) -> Result<(f64, Vec<f64>, Vec<f64>)> {
+pub fn top_singular_pair(
+    rows: usize,
+    cols: usize,
+    data: &[f64],
+) -> Result<(f64, Vec<f64>, Vec<f64>)> {
     if rows == 0 || cols == 0 {
         return Err(Error::Params(format!(
             "top singular pair of an empty {rows}×{cols} matrix"
@@ -236,8 +247,10 @@ pub fn top_singular_pair(rows: usize, cols: usize, data: &[f64]) -> Result<(f64,
 /// σ > σ_max · max(rows, cols) · ε_machine, and returns k.
 ///
 /// Dropping the numerically-zero singular values makes the result deterministic and
-/// meaningful on rank-deficient input: an all-zero row of `g` (a dead neuron) yields an
-/// all-zero row of `out` instead of an arbitrary null-space direction. `g = 0` gives
+/// meaningful on rank-deficient input: an all-zero row (column) of `g`, e.g. a dead neuron,
+/// yields an exactly zero row (column) of `out` instead of an arbitrary null-space direction
+/// (mathematically those entries of U_k V_kᵀ vanish; the O(ε) noise the SVD leaves there is
+/// cleared). `g = 0` gives
 /// `out = 0` and rank 0. On full-rank input every singular value of `out` is 1, so
 /// ⟨g, out⟩ = ‖g‖_nuc and σ_max(out) = 1: `out` is the steepest direction of the spectral
 /// norm. Vector-shaped input: `out = g/‖g‖₂`.
@@ -276,6 +289,20 @@ pub fn orthogonalize(rows: usize, cols: usize, g: &[f64], out: &mut [f64]) -> Re
         1.0,
         Par::Seq,
     );
+    // Exact zeros where G has zero rows / columns: mathematically U_k = G V_k Σ_k⁻¹ and
+    // V_k = Gᵀ U_k Σ_k⁻¹ vanish there, but the SVD leaves O(ε) noise.
+    for i in 0..rows {
+        if g[i * cols..(i + 1) * cols].iter().all(|&v| v == 0.0) {
+            out[i * cols..(i + 1) * cols].fill(0.0);
+        }
+    }
+    for j in 0..cols {
+        if (0..rows).all(|i| g[i * cols + j] == 0.0) {
+            for i in 0..rows {
+                out[i * cols + j] = 0.0;
+            }
+        }
+    }
     Ok(k)
 }
 
@@ -296,9 +323,10 @@ pub const NEWTON_SCHULZ_COEFFS: (f64, f64, f64) = (3.4445, -4.7750, 2.0315);
 /// with (a, b, c) = [`NEWTON_SCHULZ_COEFFS`]. Each step maps every singular value σ of X
 /// to p(σ) = aσ + bσ³ + cσ⁵ while keeping the singular vectors, so the result is
 /// U p⁽ˢᵗᵉᵖˢ⁾(Σ/‖G‖_F) Vᵀ. The coefficients trade accuracy for speed: the singular values
-/// land in a **band around 1, not exactly 1** — with 5 steps, roughly [0.7, 1.2] for
-/// singular values that are not tiny relative to ‖G‖_F (measured in `tests/norms.rs`);
-/// singular values far below ‖G‖_F/ (a⁵) stay small. The theory ([M]) assumes the exact
+/// land in a **band around 1, not exactly 1** — with 5 steps, about [0.68, 1.14] for
+/// well-conditioned inputs (measured in `tests/norms.rs`). The quintic's slope at 0 is
+/// a ≈ 3.44, so a singular value below ≈ 0.7·a⁻⁵·‖G‖_F ≈ 1.4e-3·‖G‖_F has not reached the
+/// band after 5 steps (and exact zeros stay zero). The theory ([M] §2.2) assumes the exact
 /// map; this is the separate `Newton–Schulz` variant of DESIGN §3.
 ///
 /// `out` must have `rows * cols` entries; non-finite input propagates NaN into `out`.
@@ -315,7 +343,11 @@ pub fn newton_schulz5(rows: usize, cols: usize, g: &[f64], steps: usize, out: &m
     let gm = MatRef::from_row_major_slice(g, rows, cols);
     // Wide orientation: m ≤ n so that X Xᵀ is the smaller Gram matrix.
     let transposed = rows > cols;
-    let (m, w) = if transposed { (cols, rows) } else { (rows, cols) };
+    let (m, w) = if transposed {
+        (cols, rows)
+    } else {
+        (rows, cols)
+    };
     let mut x = Mat::<f64>::from_fn(m, w, |i, j| {
         let v = if transposed { gm[(j, i)] } else { gm[(i, j)] };
         v / fro

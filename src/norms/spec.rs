@@ -11,7 +11,7 @@
 //! | `spectral` | σ_max of the single block (a vector block counts as a 1×n matrix) |
 //! | `max_spectral` | max over blocks of σ_max (‖·‖_msp of [M] §2.1; vectors as 1×n matrices) |
 //! | `hybrid:<w_M>:<w_v>` | max{ w_M·max_{matrix blocks} σ_max, w_v·max_{vector blocks} ‖·‖_∞ } ([M] Cor. 3.5, Thm 3.7) |
-//! | `max_block:<name>=<kind>@<w>,…` | max over blocks of w_b·‖θ_b‖_{kind}, kind ∈ l1,l2,linf,lp<p>,spectral |
+//! | `max_block:<name>=<kind>@<w>,…` | max over blocks of w_b·‖θ_b‖_{kind}, kind ∈ `l1`, `l2`, `linf`, `lp<p>`, `spectral` |
 //! | `weighted_l2` | ‖h ⊙ θ‖₂ with weights h given separately (file or AdaGrad state) |
 
 use super::{BlockNormKind, L1, L2, Linf, Lp, MaxBlock, MaxSpectral, Norm, Spectral, WeightedL2};

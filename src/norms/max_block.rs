@@ -1,0 +1,375 @@
+//! Block max-norms N(θ) = max_b w_b·‖θ_b‖_{kind_b} over the blocks of a layout — the
+//! implicit norms of per-block composite optimizers ([M] Cor. 3.5 and Thm 3.7:
+//! Muon-Signum and Muon-Adam maximize the margin of max{(η_A/η_M)‖W‖_msp, ‖u‖_∞}; DESIGN §2
+//! `Partition` with per-block learning-rate factors c_b gives w_b = 1/c_b).
+//!
+//! For weights w_b > 0 and block norms ‖·‖_b with duals ‖·‖_{b,*}:
+//! * dual: N_*(g) = Σ_b ‖g_b‖_{b,*} / w_b (the dual of a max is the sum of the duals);
+//! * steepest direction: d_b = steepest_b(g_b) / w_b in **every** block, so every block with
+//!   g_b ≠ 0 saturates (w_b‖d_b‖_b = 1) and ⟨g, d⟩ = N_*(g);
+//! * subgradient: s_b = w_b·s_b(θ_b) in the **first** block (layout order) attaining the
+//!   max and 0 elsewhere — ⟨s, θ⟩ = N(θ) and N_*(s) = ‖s_b(θ_b)‖_{b,*} ≤ 1. **Tie-break:**
+//!   the first maximizing block, so the result is deterministic.
+//!
+//! The per-block math lives on [`BlockNormKind`] (shared with [`super::MaxSpectral`]).
+
+use super::{l1, l2, linf, lp, spectral, Norm, NormSpec};
+use crate::error::{Error, Result};
+use crate::params::{Block, BlockShape, Layout};
+use std::fmt;
+
+/// The norm applied to one block of a [`MaxBlock`] (spec strings `l1`, `l2`, `linf`,
+/// `lp<p>` e.g. `lp3`, `spectral`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BlockNormKind {
+    /// Σ |θ_j| (entrywise).
+    L1,
+    /// Euclidean / Frobenius.
+    L2,
+    /// max |θ_j| (entrywise — not the spectral norm of a matrix block).
+    Linf,
+    /// (Σ |θ_j|^p)^{1/p}, 1 < p < ∞.
+    Lp(f64),
+    /// σ_max of the block viewed as a matrix (a vector block is 1×n, so this is its ℓ2 norm).
+    Spectral,
+}
+
+impl BlockNormKind {
+    /// Parse `l1`, `l2`, `linf`, `spectral` or `lp<p>` (e.g. `lp3`, `lp1.5`; 1 < p < ∞).
+    pub fn parse(s: &str) -> Result<Self> {
+        let s = s.trim();
+        match s {
+            "l1" => Ok(BlockNormKind::L1),
+            "l2" => Ok(BlockNormKind::L2),
+            "linf" => Ok(BlockNormKind::Linf),
+            "spectral" => Ok(BlockNormKind::Spectral),
+            _ => {
+                let rest = s.strip_prefix("lp").ok_or_else(|| {
+                    Error::spec(
+                        s,
+                        "unknown block norm; expected l1, l2, linf, spectral or lp<p> (e.g. lp3)",
+                    )
+                })?;
+                let p: f64 = rest
+                    .parse()
+                    .map_err(|_| Error::spec(s, format!("p `{rest}` is not a number")))?;
+                lp::check_p(p).map_err(|e| Error::spec(s, e.to_string()))?;
+                Ok(BlockNormKind::Lp(p))
+            }
+        }
+    }
+
+    /// ‖x‖ for a block of this shape.
+    pub fn value(&self, shape: BlockShape, x: &[f64]) -> f64 {
+        match *self {
+            BlockNormKind::L1 => l1::value(x),
+            BlockNormKind::L2 => l2::value(x),
+            BlockNormKind::Linf => linf::value(x),
+            BlockNormKind::Lp(p) => lp::value(x, p),
+            BlockNormKind::Spectral => {
+                let (r, c) = shape.as_matrix();
+                spectral::value(r, c, x)
+            }
+        }
+    }
+
+    /// The dual norm ‖g‖_* (ℓ∞, ℓ2, ℓ1, ℓq, nuclear respectively).
+    pub fn dual(&self, shape: BlockShape, g: &[f64]) -> f64 {
+        match *self {
+            BlockNormKind::L1 => l1::dual(g),
+            BlockNormKind::L2 => l2::value(g),
+            BlockNormKind::Linf => linf::dual(g),
+            BlockNormKind::Lp(p) => lp::value(g, lp::conjugate(p)),
+            BlockNormKind::Spectral => {
+                let (r, c) = shape.as_matrix();
+                spectral::dual(r, c, g)
+            }
+        }
+    }
+
+    /// The steepest direction argmax_{‖d‖ ≤ 1} ⟨g, d⟩ of this block norm (0 at g = 0;
+    /// tie-breaks as documented in each norm's module).
+    pub fn steepest(&self, shape: BlockShape, g: &[f64], out: &mut [f64]) {
+        match *self {
+            BlockNormKind::L1 => l1::steepest(g, out),
+            BlockNormKind::L2 => l2::normalize(g, out),
+            BlockNormKind::Linf => linf::steepest(g, out),
+            BlockNormKind::Lp(p) => lp::duality_map(g, lp::conjugate(p), out),
+            BlockNormKind::Spectral => {
+                let (r, c) = shape.as_matrix();
+                spectral::steepest(r, c, g, out)
+            }
+        }
+    }
+
+    /// One subgradient s ∈ ∂‖x‖ of this block norm (0 at x = 0).
+    pub fn subgradient(&self, shape: BlockShape, x: &[f64], out: &mut [f64]) {
+        match *self {
+            BlockNormKind::L1 => l1::subgradient(x, out),
+            BlockNormKind::L2 => l2::normalize(x, out),
+            BlockNormKind::Linf => linf::subgradient(x, out),
+            BlockNormKind::Lp(p) => lp::duality_map(x, p, out),
+            BlockNormKind::Spectral => {
+                let (r, c) = shape.as_matrix();
+                spectral::subgradient(r, c, x, out)
+            }
+        }
+    }
+}
+
+impl fmt::Display for BlockNormKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BlockNormKind::L1 => write!(f, "l1"),
+            BlockNormKind::L2 => write!(f, "l2"),
+            BlockNormKind::Linf => write!(f, "linf"),
+            BlockNormKind::Lp(p) => write!(f, "lp{p}"),
+            BlockNormKind::Spectral => write!(f, "spectral"),
+        }
+    }
+}
+
+/// How a max-composition assigns (kind, weight) to a layout block; `None` = unassigned
+/// (the norm is then undefined on that layout and the results are NaN).
+pub(crate) type Assign<'a> = dyn Fn(&Block) -> Option<(BlockNormKind, f64)> + 'a;
+
+/// w_b‖x_b‖_b for every block, in layout order (NaN for unassigned blocks).
+pub(crate) fn block_values(layout: &Layout, assign: &Assign<'_>, x: &[f64]) -> Vec<f64> {
+    layout
+        .blocks()
+        .iter()
+        .map(|b| match assign(b) {
+            Some((kind, w)) => w * kind.value(b.shape, &x[b.range()]),
+            None => f64::NAN,
+        })
+        .collect()
+}
+
+/// max_b w_b‖x_b‖_b, NaN if any block value is NaN.
+pub(crate) fn max_value(layout: &Layout, assign: &Assign<'_>, x: &[f64]) -> f64 {
+    max_nan(&block_values(layout, assign, x))
+}
+
+/// Maximum that propagates NaN (f64::max would ignore it).
+fn max_nan(v: &[f64]) -> f64 {
+    v.iter().fold(0.0_f64, |m, &x| {
+        if m.is_nan() || x.is_nan() {
+            f64::NAN
+        } else {
+            m.max(x)
+        }
+    })
+}
+
+/// Σ_b ‖g_b‖_{b,*} / w_b.
+pub(crate) fn sum_dual(layout: &Layout, assign: &Assign<'_>, g: &[f64]) -> f64 {
+    layout
+        .blocks()
+        .iter()
+        .map(|b| match assign(b) {
+            Some((kind, w)) => kind.dual(b.shape, &g[b.range()]) / w,
+            None => f64::NAN,
+        })
+        .sum()
+}
+
+/// d_b = steepest_b(g_b) / w_b in every block.
+pub(crate) fn steepest_all(layout: &Layout, assign: &Assign<'_>, g: &[f64], out: &mut [f64]) {
+    for b in layout.blocks() {
+        let o = &mut out[b.range()];
+        match assign(b) {
+            Some((kind, w)) => {
+                kind.steepest(b.shape, &g[b.range()], o);
+                for v in o.iter_mut() {
+                    *v /= w;
+                }
+            }
+            None => o.fill(f64::NAN),
+        }
+    }
+}
+
+/// s = w_b·s_b(x_b) in the first block attaining the max, 0 elsewhere (0 at x = 0).
+pub(crate) fn subgradient_first_max(
+    layout: &Layout,
+    assign: &Assign<'_>,
+    x: &[f64],
+    out: &mut [f64],
+) {
+    let vals = block_values(layout, assign, x);
+    let m = max_nan(&vals);
+    if m.is_nan() {
+        out.fill(f64::NAN);
+        return;
+    }
+    out.fill(0.0);
+    if m == 0.0 {
+        return;
+    }
+    let Some(i) = vals.iter().position(|&v| v == m) else {
+        return;
+    };
+    let b = &layout.blocks()[i];
+    if let Some((kind, w)) = assign(b) {
+        let o = &mut out[b.range()];
+        kind.subgradient(b.shape, &x[b.range()], o);
+        for v in o.iter_mut() {
+            *v *= w;
+        }
+    }
+}
+
+/// N(θ) = max_b w_b‖θ_b‖_{kind_b} over named blocks; see the module docs.
+///
+/// Built either from explicit entries ([`MaxBlock::new`], spec
+/// `max_block:<name>=<kind>@<w>,…`) or as the Muon-Signum / Muon-Adam hybrid
+/// ([`MaxBlock::hybrid`], spec `hybrid:<w_M>:<w_v>`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaxBlock {
+    entries: Vec<(String, BlockNormKind, f64)>,
+    spec: NormSpec,
+}
+
+/// Check one weight: finite and > 0.
+fn check_weight(what: &str, w: f64) -> Result<()> {
+    if w > 0.0 && w.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "max-block norm: weight of {what} is {w}; weights must be finite and > 0"
+        )))
+    }
+}
+
+impl MaxBlock {
+    /// Explicit per-block norms `(block name, kind, weight w_b)`.
+    ///
+    /// Errors ([`Error::Config`]): no entries, an empty or duplicate block name, a weight
+    /// that is not finite and > 0, an ℓp kind with p outside (1, ∞). Whether the names match
+    /// a layout is checked by [`Norm::validate`].
+    pub fn new(entries: Vec<(String, BlockNormKind, f64)>) -> Result<MaxBlock> {
+        if entries.is_empty() {
+            return Err(Error::Config(
+                "max-block norm needs at least one block".into(),
+            ));
+        }
+        for (i, (name, kind, w)) in entries.iter().enumerate() {
+            if name.is_empty() {
+                return Err(Error::Config("max-block norm: empty block name".into()));
+            }
+            if entries[..i].iter().any(|(n, _, _)| n == name) {
+                return Err(Error::Config(format!(
+                    "max-block norm: block `{name}` is assigned twice"
+                )));
+            }
+            check_weight(&format!("block `{name}`"), *w)?;
+            if let BlockNormKind::Lp(p) = kind {
+                lp::check_p(*p)?;
+            }
+        }
+        let spec = NormSpec::MaxBlock(entries.clone());
+        Ok(MaxBlock { entries, spec })
+    }
+
+    /// The hybrid norm max{ w_M·max_{matrix blocks} σ_max(W_b), w_v·max_{vector blocks} ‖u_b‖_∞ }
+    /// of Muon-Signum / Muon-Adam ([M] Cor. 3.5, Thm 3.7, with w_M = η_A/η_M, w_v = 1):
+    /// matrix blocks get `Spectral@w_M`, vector blocks `Linf@w_v`.
+    pub fn hybrid(layout: &Layout, w_matrix: f64, w_vector: f64) -> Result<MaxBlock> {
+        check_weight("the matrix blocks (w_M)", w_matrix)?;
+        check_weight("the vector blocks (w_v)", w_vector)?;
+        let entries = layout
+            .blocks()
+            .iter()
+            .map(|b| {
+                if b.shape.is_matrix() {
+                    (b.name.clone(), BlockNormKind::Spectral, w_matrix)
+                } else {
+                    (b.name.clone(), BlockNormKind::Linf, w_vector)
+                }
+            })
+            .collect();
+        Ok(MaxBlock {
+            entries,
+            spec: NormSpec::Hybrid { w_matrix, w_vector },
+        })
+    }
+
+    /// The `(block name, kind, weight)` entries.
+    pub fn entries(&self) -> &[(String, BlockNormKind, f64)] {
+        &self.entries
+    }
+
+    /// Each block's weighted norm w_b‖θ_b‖_{kind_b}, in layout order (NaN for a block the
+    /// norm does not assign). Divided by their max this is the checker's block balance.
+    pub fn block_values(&self, layout: &Layout, x: &[f64]) -> Vec<f64> {
+        block_values(layout, &|b| self.lookup(b), x)
+    }
+
+    /// (kind, weight) of a layout block, by name.
+    fn lookup(&self, b: &Block) -> Option<(BlockNormKind, f64)> {
+        self.entries
+            .iter()
+            .find(|(n, _, _)| *n == b.name)
+            .map(|&(_, k, w)| (k, w))
+    }
+}
+
+impl Norm for MaxBlock {
+    fn name(&self) -> String {
+        self.spec.to_string()
+    }
+    fn value(&self, layout: &Layout, x: &[f64]) -> f64 {
+        max_value(layout, &|b| self.lookup(b), x)
+    }
+    fn dual(&self, layout: &Layout, g: &[f64]) -> f64 {
+        sum_dual(layout, &|b| self.lookup(b), g)
+    }
+    fn steepest(&self, layout: &Layout, g: &[f64], out: &mut [f64]) {
+        steepest_all(layout, &|b| self.lookup(b), g, out)
+    }
+    fn subgradient(&self, layout: &Layout, x: &[f64], out: &mut [f64]) {
+        subgradient_first_max(layout, &|b| self.lookup(b), x, out)
+    }
+    /// Every layout block is named exactly once and no entry names an unknown block; a
+    /// hybrid norm additionally needs spectral on matrix blocks and ℓ∞ on vector blocks
+    /// (i.e. it was built for a layout with the same shapes).
+    fn validate(&self, layout: &Layout) -> Result<()> {
+        for b in layout.blocks() {
+            if self.lookup(b).is_none() {
+                return Err(Error::Config(format!(
+                    "norm `{}` does not assign a norm to block `{}` of layout {}",
+                    self.name(),
+                    b.name,
+                    layout.describe()
+                )));
+            }
+        }
+        for (name, kind, _) in &self.entries {
+            let Some(b) = layout.block(name) else {
+                return Err(Error::Config(format!(
+                    "norm `{}` names block `{name}`, which is not in layout {}",
+                    self.name(),
+                    layout.describe()
+                )));
+            };
+            if matches!(self.spec, NormSpec::Hybrid { .. }) {
+                let expected = if b.shape.is_matrix() {
+                    BlockNormKind::Spectral
+                } else {
+                    BlockNormKind::Linf
+                };
+                if *kind != expected {
+                    return Err(Error::Config(format!(
+                        "hybrid norm was built for another layout: block `{name}` has kind \
+                         {kind}, expected {expected} for layout {}",
+                        layout.describe()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+    fn spec(&self) -> Option<NormSpec> {
+        Some(self.spec.clone())
+    }
+}
