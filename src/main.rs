@@ -1,6 +1,7 @@
 //! `implicit-bias` command-line tool (DESIGN §6).
 //!
 //! * `implicit-bias list [--json]` — models, norms, optimizers, losses, schedules, generators.
+//! * `implicit-bias maxmargin --data FILE --norm l1|l2|linf [--json]` — exact linear reference.
 //! * `implicit-bias run CONFIG.toml [--out DIR] [--quiet]` — train every (run × seed) of an
 //!   experiment config, write `DIR/runs/<label>-<seed>.json` and `DIR/trace.csv`, and print a
 //!   final-margin table.
@@ -30,6 +31,18 @@ enum Command {
     /// List the available models, norms, optimizers, losses, schedules and data generators.
     List {
         /// Machine-readable JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Exact max-margin direction of a linear model under ℓ1, ℓ2 or ℓ∞ (DESIGN §5).
+    Maxmargin {
+        /// Data file (CSV: label ±1 first, then features; or JSON {"x": [[…]], "y": […]}).
+        #[arg(long)]
+        data: PathBuf,
+        /// Norm: l1, l2 or linf.
+        #[arg(long)]
+        norm: String,
+        /// Machine-readable JSON output (fields: norm, theta, margin, dual_margin, lambda, support).
         #[arg(long)]
         json: bool,
     },
@@ -137,9 +150,34 @@ fn run(config: PathBuf, out: PathBuf, quiet: bool) -> Result<(), Error> {
     Ok(())
 }
 
+fn maxmargin(data: PathBuf, norm: &str, json_out: bool) -> Result<(), Error> {
+    use implicit_bias::maxmargin::{max_margin, MaxMarginNorm};
+    let norm = MaxMarginNorm::parse(norm)?;
+    let ds = implicit_bias::data::load(&data)?;
+    let mm = max_margin(&ds, norm)?;
+    if json_out {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&mm).map_err(|e| Error::Json(e.to_string()))?
+        );
+    } else {
+        println!("norm          {}", mm.norm.name());
+        println!("margin γ*     {:.12e}  (primal, 1/N(θ*))", mm.margin);
+        println!("dual margin   {:.12e}  (from the dual objective)", mm.dual_margin);
+        println!("support       {:?}", mm.support);
+        println!("theta         {:?}", mm.theta);
+    }
+    Ok(())
+}
+
 fn exit_code(e: &Error) -> ExitCode {
     match e {
-        Error::Config(_) | Error::Spec { .. } | Error::Data(_) | Error::Params(_) | Error::Json(_) => {
+        Error::Config(_)
+        | Error::Spec { .. }
+        | Error::Data(_)
+        | Error::Params(_)
+        | Error::Json(_)
+        | Error::NotSeparable(_) => {
             ExitCode::from(2)
         }
         _ => ExitCode::from(1),
@@ -154,6 +192,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Run { config, out, quiet } => run(config, out, quiet),
+        Command::Maxmargin { data, norm, json } => maxmargin(data, &norm, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

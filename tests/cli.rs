@@ -153,3 +153,34 @@ fn bad_inputs_give_clear_errors_and_exit_codes() {
 fn cfg_text_for(data: &str) -> String {
     format!("[data]\npath = \"{data}\"\n[model]\nspec = \"linear\"\n[train]\n[[runs]]\noptimizer = {{ type = \"ngd\" }}\nschedule = {{ type = \"constant\", eta0 = 0.1 }}\n")
 }
+
+#[test]
+fn maxmargin_command_json_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "d.csv", "label,a,b\n1,2,1\n1,1,2\n-1,-1,-1\n-1,-2,0\n");
+    let out = bin()
+        .args(["maxmargin", "--data", data.to_str().unwrap(), "--norm", "l2", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let theta: Vec<f64> = v["theta"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    let gamma = v["margin"].as_f64().unwrap();
+    let n = (theta[0] * theta[0] + theta[1] * theta[1]).sqrt();
+    assert!((gamma - 1.0 / n).abs() < 1e-12);
+    assert_eq!(v["lambda"].as_array().unwrap().len(), 4);
+    // Unknown norm and non-separable data: exit 2 with a clear message.
+    let out = bin()
+        .args(["maxmargin", "--data", data.to_str().unwrap(), "--norm", "l7"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("l7"));
+    let xor = write(dir.path(), "x.csv", "1,1,1\n1,-1,-1\n-1,1,-1\n-1,-1,1\n");
+    let out = bin()
+        .args(["maxmargin", "--data", xor.to_str().unwrap(), "--norm", "linf"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not separable"));
+}
