@@ -25,9 +25,9 @@
 //! | `muon_ns` | Newton–Schulz-5 orthogonalization | (approximate) max-spectral |
 //! | `adam` | [M] eq. 20 | ℓ∞ for ε = 0 ([M] Thm 3.6); ℓ2 for fixed ε > 0 ([A] Thm 7) |
 //! | `adam_no_momentum` | β1 = 0 | as Adam |
-//! | `rmsprop` | [A] eq. 3 | ℓ2 for ε > 0 ([A] Thm 7) |
-//! | `adagrad` | [A] eq. 3 | weighted ℓ2 ‖h∞^{-1/2}⊙θ‖ ([A] Thm 6) |
-//! | `muon_signum`, `muon_adam` | [`Partition`] of Muon on matrices + Signum/Adam on vectors | hybrid max-norms ([M] Cor. 3.5, Thm 3.7) |
+//! | `rms_prop` (alias `rmsprop`) | [A] eq. 3 | ℓ2 for ε > 0 ([A] Thm 7) |
+//! | `ada_grad` (alias `adagrad`) | [A] eq. 3 | weighted ℓ2 ‖h∞^{-1/2}⊙θ‖ ([A] Thm 6) |
+//! | `muon_signum`, `muon_adam` | [`Partition`] of Muon on matrix blocks (`@matrix`) + Signum/Adam on vector blocks (`@vector`) | hybrid max-norms ([M] Cor. 3.5, Thm 3.7) |
 
 use crate::error::Result;
 use crate::norms::NormSpec;
@@ -84,8 +84,10 @@ pub trait Optimizer: Send + Sync + Debug {
     /// Compute Δθ for step `step` (1-based) with learning rate `lr` = η(step), writing it to
     /// `delta`. `theta` is the current θ (used only by methods that need it).
     ///
-    /// Errors (never NaN): e.g. Adam with ε = 0 meeting a coordinate whose second moment is
-    /// exactly zero on its first step ([M] assumption (A1) violated).
+    /// Never produces NaN. Adam/RMSProp with ε = 0 skip (Δ_j = 0) a coordinate whose second
+    /// moment is exactly zero (its gradient was always exactly 0, the case [M] assumption
+    /// (A1) excludes). Errors for a state of another optimizer, a layout mismatch, or a true
+    /// step that overflows f64 (reported by the trainer as divergence).
     #[allow(clippy::too_many_arguments)]
     fn update(
         &self,

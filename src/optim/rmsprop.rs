@@ -1,0 +1,218 @@
+//! RMSProp in the form of [A] eq. 3 (ε **inside** the square root, no momentum, no bias
+//! correction):
+//!
+//! ```text
+//!     v_k = β v_{k−1} + (1 − β) g_k²,   v_0 = 0
+//!     Δθ_k = −η g_k / √(ε + v_k)        (h_R(k)^{-1} = √(ε 1_p + Σ_τ (1−β) β^{k−τ} g_τ²))
+//! ```
+//!
+//! Implicit bias: for ε > 0 the conditioner converges to ε^{-1/2}·1 (gradients vanish) and
+//! RMSProp becomes GD: KKT direction of the ℓ2 max-margin problem ([A] Thm 7). With ε = 0
+//! the step is −η g/√v: this is Adam without momentum (β1 = 0) and without bias correction,
+//! a sign-like method, and the ℓ∞ claim of [M] Thm 3.6 is the one that applies
+//! (`implicit_norm` returns ℓ∞ then).
+//!
+//! **Log domain.** g = e^{c}ĝ and the second moment is kept as a root buffer
+//! √v = e^{s}·r (see [`RootBuf`]). With k = max(s, ½ ln ε),
+//!
+//! ```text
+//!     Δθ_j = −η e^{c−k} ĝ_j / √( e^{ln ε − 2k} + (e^{s−k} r_j)² ),
+//! ```
+//!
+//! where every exponential is ≤ 1 or bounded (c − k ≤ −½ ln(1−β)), so nothing overflows,
+//! and in the ε-dominated (GD) regime the step underflows only when the true step does. A
+//! coordinate whose denominator is exactly 0 (ε = 0 and a gradient that has always been
+//! exactly 0 there) gets Δθ_j = 0 (a skip, never NaN).
+//!
+//! This file also holds [`RootBuf`], shared with Adam and AdaGrad.
+
+use super::steepest::{check_layout, check_update, ln_pos, step_factor};
+use super::{state_mut, Optimizer, ScaledGrad, ScheduleClass, State};
+use crate::error::Result;
+use crate::norms::NormSpec;
+use crate::params::Layout;
+
+/// Root-mean-square buffer: the non-negative vector v with √v_j = e^{log_scale}·r_j.
+///
+/// Storing the *root* instead of v itself (as a squared [`super::ScaledBuf`] would) doubles
+/// the dynamic range: a coordinate whose gradient is 10⁻²⁰⁰ times the largest one has
+/// r_j ≈ 10⁻²⁰⁰ instead of a squared entry that underflows to 0 — which, with ε = 0, would
+/// turn a genuine O(η) Adam step into 0/0. The accumulation v ← a v + b (e^{c}x)² is
+/// r_j ← hypot(√a e^{s−s'} r_j, √b e^{c−s'} x_j) with s' = max(½ ln a + s, ½ ln b + c);
+/// the cheap √(p² + q²) is used whenever it cannot under/overflow.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RootBuf {
+    /// s: √v = e^{s}·r (−∞ with r = 0 for the zero vector).
+    pub(crate) log_scale: f64,
+    /// r ≥ 0.
+    pub(crate) r: Vec<f64>,
+}
+
+/// Below/above these the plain √(p² + q²) may lose range; use `hypot` instead.
+const SAFE_LO: f64 = 1e-250;
+const SAFE_HI: f64 = 1e250;
+
+/// √(p² + q²) without spurious under/overflow, fast in the common case.
+#[inline]
+pub(crate) fn hyp(p: f64, q: f64) -> f64 {
+    let t = p * p + q * q;
+    if t > SAFE_LO && t < SAFE_HI {
+        t.sqrt()
+    } else {
+        p.hypot(q)
+    }
+}
+
+impl RootBuf {
+    /// The zero vector of length n.
+    pub(crate) fn zeros(n: usize) -> Self {
+        RootBuf {
+            log_scale: f64::NEG_INFINITY,
+            r: vec![0.0; n],
+        }
+    }
+
+    /// v ← a·v + b·(e^{c}·x)² elementwise (a, b ≥ 0).
+    pub(crate) fn accumulate(&mut self, a: f64, b: f64, c: f64, x: &[f64]) {
+        debug_assert_eq!(x.len(), self.r.len());
+        let la = if a > 0.0 && self.log_scale.is_finite() {
+            0.5 * a.ln() + self.log_scale
+        } else {
+            f64::NEG_INFINITY
+        };
+        let lb = if b > 0.0 {
+            0.5 * b.ln() + c
+        } else {
+            f64::NEG_INFINITY
+        };
+        let s = la.max(lb);
+        if !s.is_finite() {
+            self.r.fill(0.0);
+            self.log_scale = f64::NEG_INFINITY;
+            return;
+        }
+        let fa = (la - s).exp();
+        let fb = (lb - s).exp();
+        let mut max = 0.0_f64;
+        for (rj, &xj) in self.r.iter_mut().zip(x) {
+            *rj = hyp(fa * *rj, fb * xj);
+            max = max.max(*rj);
+        }
+        self.log_scale = s;
+        // Keep max r_j near 1 (exact power-of-two rescaling) so that sums of squares
+        // (AdaGrad) or cancellations never drift towards the ends of the f64 range.
+        if max > 0.0 && !(2f64.powi(-200)..=2f64.powi(200)).contains(&max) {
+            let e = max.log2().round() as i32;
+            let f = 2f64.powi(-e);
+            self.r.iter_mut().for_each(|v| *v *= f);
+            self.log_scale += e as f64 * std::f64::consts::LN_2;
+        }
+    }
+
+    /// For `√(ε + v_j) = e^{k}·den_j`: returns k = max(s, ½ ln ε) and the factors
+    /// (e^{½ ln ε − k}, e^{s − k}), both ≤ 1, with den_j = hyp(first, second·r_j).
+    /// `None` when ε = 0 and v = 0 (every denominator is 0).
+    pub(crate) fn eps_split(&self, eps: f64) -> Option<(f64, f64, f64)> {
+        let half_ln_eps = 0.5 * ln_pos(eps);
+        let k = self.log_scale.max(half_ln_eps);
+        if !k.is_finite() {
+            return None;
+        }
+        Some((k, (half_ln_eps - k).exp(), (self.log_scale - k).exp()))
+    }
+}
+
+/// The shared AdaGrad/RMSProp step Δθ_j = −η g_j/√(ε + v_j) ([A] eq. 3) in the log domain
+/// (see the module docs); zero where the denominator is exactly 0.
+pub(super) fn rms_step(
+    who: &str,
+    v: &RootBuf,
+    eps: f64,
+    grad: &ScaledGrad<'_>,
+    lr: f64,
+    delta: &mut [f64],
+) -> Result<()> {
+    let Some((k, e, b)) = v.eps_split(eps) else {
+        delta.fill(0.0);
+        return Ok(());
+    };
+    let a = step_factor(who, lr, grad.log_scale - k)?;
+    for ((d, &g), &r) in delta.iter_mut().zip(grad.dir).zip(&v.r) {
+        let den = hyp(e, b * r);
+        *d = if den > 0.0 { -a * (g / den) } else { 0.0 };
+    }
+    Ok(())
+}
+
+/// RMSProp ([A] eq. 3): v ← βv + (1−β)g², Δθ = −η g/√(ε + v).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RmsProp {
+    /// Decay β ∈ [0, 1) of the second-moment EMA.
+    pub beta: f64,
+    /// ε ≥ 0, added to v **inside** the square root.
+    pub eps: f64,
+}
+
+/// RMSProp state.
+#[derive(Debug, Clone)]
+struct RmsState {
+    v: RootBuf,
+    layout: Layout,
+}
+
+impl Optimizer for RmsProp {
+    fn name(&self) -> String {
+        "rms_prop".into()
+    }
+
+    fn init(&self, layout: &Layout) -> Result<State> {
+        Ok(Box::new(RmsState {
+            v: RootBuf::zeros(layout.len()),
+            layout: layout.clone(),
+        }))
+    }
+
+    fn update(
+        &self,
+        grad: ScaledGrad<'_>,
+        state: &mut State,
+        _theta: &[f64],
+        layout: &Layout,
+        _step: u64,
+        lr: f64,
+        delta: &mut [f64],
+    ) -> Result<()> {
+        let who = "rms_prop";
+        check_update(who, &grad, layout, lr, delta)?;
+        let st = state_mut::<RmsState>(state, who)?;
+        check_layout(who, &st.layout, layout)?;
+        st.v.accumulate(self.beta, 1.0 - self.beta, grad.log_scale, grad.dir);
+        rms_step(who, &st.v, self.eps, &grad, lr, delta)
+    }
+
+    fn implicit_norm(&self, _layout: &Layout, _state: Option<&State>) -> Option<NormSpec> {
+        if self.eps > 0.0 {
+            Some(NormSpec::L2)
+        } else {
+            Some(NormSpec::Linf)
+        }
+    }
+
+    fn theorem(&self) -> &'static str {
+        if self.eps > 0.0 {
+            "[A] Thm 7: RMSProp flow with ε > 0 converges in direction to a KKT point of the \
+             ℓ2 max-margin problem (the conditioner tends to ε^{-1/2}·1)"
+        } else {
+            "ε = 0: RMSProp is Adam without momentum and without bias correction; the ℓ∞ \
+             claim is that of [M] Thm 3.6 (proved there with bias correction)"
+        }
+    }
+
+    fn schedule_class(&self) -> ScheduleClass {
+        if self.eps > 0.0 {
+            ScheduleClass::None
+        } else {
+            ScheduleClass::Adam
+        }
+    }
+}
