@@ -67,6 +67,7 @@ pub mod models;
 pub mod norms;
 pub mod optim;
 pub mod params;
+pub mod params_io;
 pub mod train;
 
 /// The most used items in one import.

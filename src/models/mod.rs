@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | [`Linear`] f = ⟨θ, x⟩ | `linear` | 1 |
 //! | [`TwoLayer`] f = uᵀσ(Wx), σ ∈ {ReLU, ReLU^q, z², leaky ReLU} | `two_layer:<act>:k=<k>` | 2, q+1, 3, 2 |
-//! | [`TwoLayer`] with u frozen (only W trained, [F] §4.3) | `two_layer_frozen:<act>:k=<k>` | 1 + deg σ − 1 … see file |
+//! | [`TwoLayer`] with u frozen (only W trained, [F] §4.3) | `two_layer_frozen:<act>:k=<k>` | deg σ |
 //! | [`DeepLinear`] f = w_Dᵀ W_{D−1} ⋯ W_1 x | `deep_linear:<D>` | D |
 //! | [`DiagonalLinear`] f = ⟨u⊙u − v⊙v, x⟩ | `diagonal_linear` | 2 |
 //!
@@ -105,7 +105,13 @@ pub trait Model: Send + Sync + Debug {
     /// pre-activation satisfies |z_j| ≤ `rel_tol`·‖w_j‖₂‖x‖₂; for such units `base` uses the
     /// left slope σ'(0⁻) and d_j is the change of ∇f when the slope moves to σ'(0⁺).
     /// Smooth models return no directions and `base` = ∇f (the default).
-    fn clarke_gradient(&self, theta: &[f64], x: &[f64], rel_tol: f64, base: &mut [f64]) -> Vec<KinkDirection> {
+    fn clarke_gradient(
+        &self,
+        theta: &[f64],
+        x: &[f64],
+        rel_tol: f64,
+        base: &mut [f64],
+    ) -> Vec<KinkDirection> {
         let _ = rel_tol;
         self.gradient(theta, x, base);
         Vec::new()

@@ -1,0 +1,251 @@
+//! [`ModelSpec`]: the parseable, serializable description of a built-in model.
+//!
+//! Spec strings (stable; used by the CLI, experiment TOML files and result JSON):
+//!
+//! | spec | model | L |
+//! |---|---|---|
+//! | `linear` | ⟨θ, x⟩ | 1 |
+//! | `two_layer:<act>:k=<k>` | uᵀσ(Wx), W k×d and u trained | deg σ + 1 |
+//! | `two_layer_frozen:<act>:k=<k>` | uᵀσ(Wx), u frozen at initialization ([F] §4.3) | deg σ |
+//! | `deep_linear:<D>` / `deep_linear:<D>:k=<k>` | wᵀW_{D−1}⋯W_1x, width k (default d) | D |
+//! | `diagonal_linear` | ⟨u⊙u − v⊙v, x⟩ | 2 |
+//!
+//! `<act>` is an [`Activation`] spec and may itself contain `:` (`relu_pow:2`,
+//! `leaky_relu:0.5`): the trailing `:k=<k>` is split off first, so
+//! `two_layer:relu_pow:2:k=64` is ReLU² with width 64.
+
+use super::init::initialize;
+use super::{Activation, DeepLinear, DiagonalLinear, Init, Linear, Model, TwoLayer};
+use crate::error::{Error, Result};
+use crate::params::Layout;
+use std::fmt;
+
+/// Seed offset for the frozen output layer u of `two_layer_frozen`, so that u and θ0 come
+/// from independent streams (the 64-bit golden-ratio constant).
+pub const FROZEN_U_SEED_XOR: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Description of a built-in model; see the module docs for the spec strings.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum ModelSpec {
+    /// f = ⟨θ, x⟩.
+    Linear,
+    /// f = uᵀσ(Wx) with width k; `frozen` keeps u fixed at initialization.
+    TwoLayer {
+        /// The activation σ.
+        activation: Activation,
+        /// Hidden width k.
+        k: usize,
+        /// True when the output layer u is frozen (not part of θ).
+        frozen: bool,
+    },
+    /// f = wᵀW_{D−1}⋯W_1x.
+    DeepLinear {
+        /// Depth D ≥ 2.
+        depth: usize,
+        /// Hidden width k (None: k = d).
+        width: Option<usize>,
+    },
+    /// f = ⟨u⊙u − v⊙v, x⟩.
+    DiagonalLinear,
+}
+
+/// Parse a positive integer field of a spec.
+fn parse_count(spec: &str, s: &str, what: &str) -> Result<usize> {
+    s.trim()
+        .parse::<usize>()
+        .map_err(|_| Error::spec(spec, format!("{what} `{s}` is not a non-negative integer")))
+}
+
+impl ModelSpec {
+    /// The spec-string families accepted by [`ModelSpec::parse`] (for `implicit-bias list`).
+    pub fn catalogue() -> Vec<&'static str> {
+        vec![
+            "linear",
+            "two_layer:<act>:k=<k>",
+            "two_layer_frozen:<act>:k=<k>",
+            "deep_linear:<D>",
+            "deep_linear:<D>:k=<k>",
+            "diagonal_linear",
+        ]
+    }
+
+    /// Parse a spec string (see the module docs); sizes and activation are validated.
+    pub fn parse(spec: &str) -> Result<Self> {
+        let s = spec.trim();
+        let (head, rest) = match s.split_once(':') {
+            Some((h, r)) => (h, Some(r)),
+            None => (s, None),
+        };
+        let no_args = |m: ModelSpec| match rest {
+            None => Ok(m),
+            Some(_) => Err(Error::spec(spec, format!("`{head}` takes no arguments"))),
+        };
+        match head {
+            "linear" => no_args(ModelSpec::Linear),
+            "diagonal_linear" => no_args(ModelSpec::DiagonalLinear),
+            "two_layer" | "two_layer_frozen" => {
+                let usage = format!("expected `{head}:<activation>:k=<width>`");
+                let rest = rest.ok_or_else(|| Error::spec(spec, usage.clone()))?;
+                let (act, k) = rest
+                    .rsplit_once(":k=")
+                    .ok_or_else(|| Error::spec(spec, usage.clone()))?;
+                let activation = Activation::parse(act).map_err(|e| match e {
+                    Error::Spec { reason, .. } => Error::spec(spec, reason),
+                    other => other,
+                })?;
+                let k = parse_count(spec, k, "width k")?;
+                if k == 0 {
+                    return Err(Error::spec(spec, "width k must be ≥ 1"));
+                }
+                Ok(ModelSpec::TwoLayer {
+                    activation,
+                    k,
+                    frozen: head == "two_layer_frozen",
+                })
+            }
+            "deep_linear" => {
+                let usage = "expected `deep_linear:<D>` or `deep_linear:<D>:k=<width>`";
+                let rest = rest.ok_or_else(|| Error::spec(spec, usage))?;
+                let (depth, width) = match rest.split_once(':') {
+                    None => (rest, None),
+                    Some((dpt, w)) => {
+                        let w = w
+                            .strip_prefix("k=")
+                            .ok_or_else(|| Error::spec(spec, usage))?;
+                        (dpt, Some(parse_count(spec, w, "width k")?))
+                    }
+                };
+                let depth = parse_count(spec, depth, "depth D")?;
+                if depth < 2 {
+                    return Err(Error::spec(
+                        spec,
+                        format!("depth D must be ≥ 2, got {depth} (D = 1 is `linear`)"),
+                    ));
+                }
+                if width == Some(0) {
+                    return Err(Error::spec(spec, "width k must be ≥ 1"));
+                }
+                Ok(ModelSpec::DeepLinear { depth, width })
+            }
+            _ => Err(Error::spec(
+                spec,
+                format!(
+                    "unknown model `{head}` (expected one of {})",
+                    ModelSpec::catalogue().join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// True for `two_layer_frozen`.
+    pub fn is_frozen(&self) -> bool {
+        matches!(self, ModelSpec::TwoLayer { frozen: true, .. })
+    }
+
+    /// Build the model on ℝ^d. `frozen_u` is required (length k) for `two_layer_frozen`
+    /// and must be `None` for every other model.
+    pub fn build(&self, d: usize, frozen_u: Option<&[f64]>) -> Result<Box<dyn Model>> {
+        if !self.is_frozen() {
+            if let Some(u) = frozen_u {
+                return Err(Error::Config(format!(
+                    "model `{self}` has no frozen output layer, but {} frozen weights were given",
+                    u.len()
+                )));
+            }
+        }
+        Ok(match *self {
+            ModelSpec::Linear => Box::new(Linear::try_new(d)?),
+            ModelSpec::DiagonalLinear => Box::new(DiagonalLinear::try_new(d)?),
+            ModelSpec::DeepLinear { depth, width } => Box::new(DeepLinear::new(depth, d, width)?),
+            ModelSpec::TwoLayer {
+                activation,
+                k,
+                frozen: false,
+            } => Box::new(TwoLayer::try_new(activation, k, d)?),
+            ModelSpec::TwoLayer {
+                activation,
+                k,
+                frozen: true,
+            } => {
+                let u = frozen_u.ok_or_else(|| {
+                    Error::Config(format!(
+                        "model `{self}` needs its frozen output layer u (k = {k} weights); \
+                         use ModelSpec::instantiate to draw it"
+                    ))
+                })?;
+                Box::new(TwoLayer::frozen(activation, k, d, u.to_vec())?)
+            }
+        })
+    }
+
+    /// Build the model on ℝ^d and draw θ0 = `initialize(layout, init, seed)`. For a frozen
+    /// net, u is drawn first as a `Vector(k)` block with seed `seed ^ FROZEN_U_SEED_XOR`
+    /// (so it has fan-in k, like a trained output layer).
+    pub fn instantiate(
+        &self,
+        d: usize,
+        init: &Init,
+        seed: u64,
+    ) -> Result<(Box<dyn Model>, Vec<f64>)> {
+        let u = match *self {
+            ModelSpec::TwoLayer {
+                k, frozen: true, ..
+            } => {
+                let layout = Layout::vector("u", k)?;
+                Some(initialize(&layout, init, seed ^ FROZEN_U_SEED_XOR)?)
+            }
+            _ => None,
+        };
+        let model = self.build(d, u.as_deref())?;
+        let theta0 = initialize(model.layout(), init, seed)?;
+        Ok((model, theta0))
+    }
+}
+
+impl fmt::Display for ModelSpec {
+    /// The spec string; `ModelSpec::parse(&s.to_string()) == Ok(s)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelSpec::Linear => write!(f, "linear"),
+            ModelSpec::DiagonalLinear => write!(f, "diagonal_linear"),
+            ModelSpec::TwoLayer {
+                activation,
+                k,
+                frozen,
+            } => {
+                let family = if *frozen {
+                    "two_layer_frozen"
+                } else {
+                    "two_layer"
+                };
+                write!(f, "{family}:{activation}:k={k}")
+            }
+            ModelSpec::DeepLinear { depth, width: None } => write!(f, "deep_linear:{depth}"),
+            ModelSpec::DeepLinear {
+                depth,
+                width: Some(k),
+            } => write!(f, "deep_linear:{depth}:k={k}"),
+        }
+    }
+}
+
+impl std::str::FromStr for ModelSpec {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        ModelSpec::parse(s)
+    }
+}
+
+impl From<ModelSpec> for String {
+    fn from(m: ModelSpec) -> String {
+        m.to_string()
+    }
+}
+
+impl TryFrom<String> for ModelSpec {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        ModelSpec::parse(&s)
+    }
+}
