@@ -119,7 +119,8 @@ impl GeneratorConfig {
                 active_per_neuron,
                 teacher_seed,
                 seed,
-            } => generators::ReluTeacher::sparse(d, k, active_per_neuron, teacher_seed)?.sample(m, seed),
+            } => generators::ReluTeacher::sparse(d, k, active_per_neuron, teacher_seed)?
+                .sample(m, seed),
             GeneratorConfig::TwoClusters2d { seed } => generators::two_clusters_2d(seed),
             GeneratorConfig::QuadraticRank4 {
                 m,
@@ -160,9 +161,13 @@ impl DataConfig {
     pub fn load(&self, base: &Path) -> Result<Dataset> {
         let ds = match (&self.path, &self.generator) {
             (Some(_), Some(_)) => {
-                return Err(Error::Config("[data]: give either `path` or `generator`, not both".into()))
+                return Err(Error::Config(
+                    "[data]: give either `path` or `generator`, not both".into(),
+                ))
             }
-            (None, None) => return Err(Error::Config("[data]: needs `path` or `generator`".into())),
+            (None, None) => {
+                return Err(Error::Config("[data]: needs `path` or `generator`".into()))
+            }
             (None, Some(g)) => g.generate()?,
             (Some(p), None) => {
                 let path = base.join(p);
@@ -312,7 +317,9 @@ impl ExperimentConfig {
         }
         if let Some(t) = self.train.target_loss {
             if !(t > 0.0 && t.is_finite()) {
-                return Err(Error::Config(format!("[train]: target_loss must be > 0, got {t}")));
+                return Err(Error::Config(format!(
+                    "[train]: target_loss must be > 0, got {t}"
+                )));
             }
         }
         if self.train.target_loss.is_some() && self.train.target_log_loss.is_some() {
@@ -326,7 +333,9 @@ impl ExperimentConfig {
             r.schedule.validate()?;
             let l = r.label();
             if l.is_empty() || l.contains(['/', '\\']) {
-                return Err(Error::Config(format!("run label `{l}` is not a valid file name")));
+                return Err(Error::Config(format!(
+                    "run label `{l}` is not a valid file name"
+                )));
             }
             if !labels.insert(l.clone()) {
                 return Err(Error::Config(format!("duplicate run label `{l}`")));
@@ -419,7 +428,14 @@ pub fn run_one(
         checkpoint_log_losses: Vec::new(),
         keep_iterates: false,
     };
-    let res = train(model.as_ref(), data, cfg.train.loss, opt.as_ref(), &tc, theta0)?;
+    let res = train(
+        model.as_ref(),
+        data,
+        cfg.train.loss,
+        opt.as_ref(),
+        &tc,
+        theta0,
+    )?;
     let layout: Layout = model.layout().clone();
     let last = res.trace.last();
     let mut margins = BTreeMap::new();
@@ -483,7 +499,8 @@ pub fn write_trace_csv(dir: &Path, records: &[RunRecord]) -> Result<PathBuf> {
         .first()
         .map(|r| r.trace_norms.clone())
         .unwrap_or_default();
-    let mut out = String::from("label,optimizer,seed,step,log10_loss,lr,train_accuracy,q_min,alignment");
+    let mut out =
+        String::from("label,optimizer,seed,step,log10_loss,lr,train_accuracy,q_min,alignment");
     for n in &norms {
         out.push_str(&format!(",margin_{n}"));
     }

@@ -20,7 +20,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "implicit-bias", version, about = "Implicit-bias theorems as executable, regression-tested fact")]
+#[command(
+    name = "implicit-bias",
+    version,
+    about = "Implicit-bias theorems as executable, regression-tested fact"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -101,7 +105,10 @@ fn print_list(json_out: bool) {
 fn print_table(records: &[RunRecord]) {
     let Some(first) = records.first() else { return };
     let norms = &first.trace_norms;
-    print!("{:<24} {:>5} {:>8} {:>11}", "run", "seed", "steps", "log10 loss");
+    print!(
+        "{:<24} {:>5} {:>8} {:>11}",
+        "run", "seed", "steps", "log10 loss"
+    );
     for n in norms {
         print!(" {:>14}", format!("γ[{n}]"));
     }
@@ -114,7 +121,12 @@ fn print_table(records: &[RunRecord]) {
         for n in norms {
             print!(" {:>14.6e}", r.margins.get(n).copied().unwrap_or(f64::NAN));
         }
-        println!("  {}", serde_json::to_value(&r.stop).map(|v| v["reason"].to_string()).unwrap_or_default());
+        println!(
+            "  {}",
+            serde_json::to_value(&r.stop)
+                .map(|v| v["reason"].to_string())
+                .unwrap_or_default()
+        );
     }
 }
 
@@ -163,7 +175,10 @@ fn maxmargin(data: PathBuf, norm: &str, json_out: bool) -> Result<(), Error> {
     } else {
         println!("norm          {}", mm.norm.name());
         println!("margin γ*     {:.12e}  (primal, 1/N(θ*))", mm.margin);
-        println!("dual margin   {:.12e}  (from the dual objective)", mm.dual_margin);
+        println!(
+            "dual margin   {:.12e}  (from the dual objective)",
+            mm.dual_margin
+        );
         println!("support       {:?}", mm.support);
         println!("theta         {:?}", mm.theta);
     }
@@ -177,9 +192,7 @@ fn exit_code(e: &Error) -> ExitCode {
         | Error::Data(_)
         | Error::Params(_)
         | Error::Json(_)
-        | Error::NotSeparable(_) => {
-            ExitCode::from(2)
-        }
+        | Error::NotSeparable(_) => ExitCode::from(2),
         _ => ExitCode::from(1),
     }
 }

@@ -56,7 +56,12 @@ pub fn soft_margin_from(loss: Loss, log_loss: f64, norm_value: f64, degree: f64)
 
 /// Hard margin γ_N(θ) = min_i y_i f(x_i; θ) / N(θ)^L ([M] eq. 9). Negative when θ
 /// misclassifies a sample. Errors for θ = 0, non-finite θ, or a layout/data mismatch.
-pub fn hard_margin(model: &dyn Model, data: &Dataset, theta: &[f64], norm: &dyn Norm) -> Result<f64> {
+pub fn hard_margin(
+    model: &dyn Model,
+    data: &Dataset,
+    theta: &[f64],
+    norm: &dyn Norm,
+) -> Result<f64> {
     let q = margins(model, data, theta)?;
     let q_min = q.iter().cloned().fold(f64::INFINITY, f64::min);
     Ok(q_min / norm_pow(norm, model, theta)?)
@@ -82,10 +87,11 @@ pub fn check_separation(model: &dyn Model, data: &Dataset, theta: &[f64]) -> Res
     let q = margins(model, data, theta)?;
     let bad = q.iter().filter(|&&v| v <= 0.0).count();
     if bad > 0 {
-        let (i, worst) = q
-            .iter()
-            .enumerate()
-            .fold((0, f64::INFINITY), |acc, (i, &v)| if v < acc.1 { (i, v) } else { acc });
+        let (i, worst) =
+            q.iter().enumerate().fold(
+                (0, f64::INFINITY),
+                |acc, (i, &v)| if v < acc.1 { (i, v) } else { acc },
+            );
         return Err(Error::NotSeparable(format!(
             "θ misclassifies {bad} of {} samples (worst: sample {i}, y·f = {worst:.3e}); \
              margins are non-positive and no max-margin statement applies",

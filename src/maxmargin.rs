@@ -25,7 +25,10 @@
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::params::{dot, norm2};
-use good_lp::{microlp, variable, Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable};
+use good_lp::{
+    microlp, variable, Expression, ProblemVariables, ResolutionError, Solution, SolverModel,
+    Variable,
+};
 use serde::{Deserialize, Serialize};
 
 /// Which norm's max-margin problem to solve.
@@ -123,7 +126,10 @@ pub fn max_margin(data: &Dataset, norm: MaxMarginNorm) -> Result<MaxMargin> {
             (theta, s.sqrt(), lambda)
         }
     };
-    let q_min = z.iter().map(|zi| dot(zi, &theta)).fold(f64::INFINITY, f64::min);
+    let q_min = z
+        .iter()
+        .map(|zi| dot(zi, &theta))
+        .fold(f64::INFINITY, f64::min);
     if !(q_min > 0.0) {
         return Err(Error::NotSeparable(format!(
             "solver returned θ with min margin {q_min:.3e}: data not separable by a linear model"
@@ -226,7 +232,9 @@ fn solve_dual_lp(z: &[Vec<f64>], norm: MaxMarginNorm) -> Result<Vec<f64>> {
 /// ℓ2 QP min ½‖θ‖² s.t. ⟨z_i, θ⟩ ≥ 1 with Clarabel, then exact polishing on the support.
 fn solve_l2_qp(z: &[Vec<f64>]) -> Result<(Vec<f64>, Vec<f64>)> {
     use clarabel::algebra::CscMatrix;
-    use clarabel::solver::{DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus};
+    use clarabel::solver::{
+        DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus,
+    };
     let (m, d) = (z.len(), z[0].len());
     let p_mat = CscMatrix::identity(d);
     let q = vec![0.0; d];
@@ -261,10 +269,15 @@ fn solve_l2_qp(z: &[Vec<f64>]) -> Result<(Vec<f64>, Vec<f64>)> {
         SolverStatus::Solved | SolverStatus::AlmostSolved => {}
         SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => {
             return Err(Error::NotSeparable(
-                "no linear classifier separates the data (the ℓ2 max-margin QP is infeasible)".into(),
+                "no linear classifier separates the data (the ℓ2 max-margin QP is infeasible)"
+                    .into(),
             ))
         }
-        s => return Err(Error::Numerical(format!("Clarabel did not solve the ℓ2 QP: {s:?}"))),
+        s => {
+            return Err(Error::Numerical(format!(
+                "Clarabel did not solve the ℓ2 QP: {s:?}"
+            )))
+        }
     }
     let theta: Vec<f64> = solver.solution.x.clone();
     let lambda: Vec<f64> = solver.solution.z.iter().map(|v| v.max(0.0)).collect();

@@ -104,7 +104,9 @@ impl StopReason {
     pub fn is_failure(&self) -> bool {
         matches!(
             self,
-            StopReason::Diverged { .. } | StopReason::ZeroGradient { .. } | StopReason::DeadSample { .. }
+            StopReason::Diverged { .. }
+                | StopReason::ZeroGradient { .. }
+                | StopReason::DeadSample { .. }
         )
     }
 }
@@ -427,7 +429,15 @@ pub fn train(
             log_scale: c + smax.ln(),
             dir: &s,
         };
-        match optimizer.update(grad, &mut state, &theta, &layout, t, cfg.schedule.lr(t), &mut delta) {
+        match optimizer.update(
+            grad,
+            &mut state,
+            &theta,
+            &layout,
+            t,
+            cfg.schedule.lr(t),
+            &mut delta,
+        ) {
             Ok(()) => {}
             // A step whose true size overflows f64 is divergence, reported as a stop.
             Err(Error::Numerical(_)) => {
@@ -436,7 +446,11 @@ pub fn train(
             }
             Err(e) => return Err(e),
         }
-        if theta.iter().zip(&delta).any(|(th, d)| !(th + d).is_finite()) {
+        if theta
+            .iter()
+            .zip(&delta)
+            .any(|(th, d)| !(th + d).is_finite())
+        {
             stop = StopReason::Diverged { step: steps };
             break;
         }
@@ -448,7 +462,10 @@ pub fn train(
     if matches!(stop, StopReason::Diverged { .. }) {
         // Report the last trace point's loss rather than a non-finite value where possible.
         if !log_loss.is_finite() {
-            log_loss = trace.last().map(|p| p.log10_loss * std::f64::consts::LN_10).unwrap_or(f64::NAN);
+            log_loss = trace
+                .last()
+                .map(|p| p.log10_loss * std::f64::consts::LN_10)
+                .unwrap_or(f64::NAN);
         }
     }
     let implicit_norm = optimizer.implicit_norm(&layout, Some(&state));

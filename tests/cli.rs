@@ -43,14 +43,32 @@ fn list_json_names_everything() {
         "muon_signum",
         "muon_adam",
     ] {
-        assert!(opt_names.contains(&name), "optimizer `{name}` missing from {opt_names:?}");
+        assert!(
+            opt_names.contains(&name),
+            "optimizer `{name}` missing from {opt_names:?}"
+        );
     }
     let norms = v["norms"].to_string();
-    for n in ["l1", "l2", "linf", "lp:<p>", "spectral", "max_spectral", "hybrid", "weighted_l2"] {
+    for n in [
+        "l1",
+        "l2",
+        "linf",
+        "lp:<p>",
+        "spectral",
+        "max_spectral",
+        "hybrid",
+        "weighted_l2",
+    ] {
         assert!(norms.contains(n), "norm `{n}` missing: {norms}");
     }
     let models = v["models"].to_string();
-    for m in ["linear", "two_layer", "two_layer_frozen", "deep_linear", "diagonal_linear"] {
+    for m in [
+        "linear",
+        "two_layer",
+        "two_layer_frozen",
+        "deep_linear",
+        "diagonal_linear",
+    ] {
         assert!(models.contains(m), "model `{m}` missing: {models}");
     }
     assert!(v["losses"].to_string().contains("logistic"));
@@ -80,11 +98,26 @@ fn run_writes_runs_and_trace() {
     let cfg = write(dir.path(), "quick.toml", QUICK);
     let out_dir = dir.path().join("out");
     let out = bin()
-        .args(["run", cfg.to_str().unwrap(), "--out", out_dir.to_str().unwrap(), "--quiet"])
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--quiet",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for f in ["ngd-0.json", "ngd-1.json", "sign_gd-0.json", "sign_gd-1.json"] {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "ngd-0.json",
+        "ngd-1.json",
+        "sign_gd-0.json",
+        "sign_gd-1.json",
+    ] {
         let text = std::fs::read_to_string(out_dir.join("runs").join(f)).unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["stop"]["reason"], "target_reached", "{f}");
@@ -105,7 +138,13 @@ fn run_expect_fail(cfg_text: &str, code: i32, needle: &str) {
     let dir = tempfile::tempdir().unwrap();
     let cfg = write(dir.path(), "bad.toml", cfg_text);
     let out = bin()
-        .args(["run", cfg.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap(), "--quiet"])
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--out",
+            dir.path().join("o").to_str().unwrap(),
+            "--quiet",
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -118,7 +157,11 @@ fn run_expect_fail(cfg_text: &str, code: i32, needle: &str) {
 fn bad_inputs_give_clear_errors_and_exit_codes() {
     run_expect_fail("not = [toml", 2, "TOML");
     run_expect_fail(&QUICK.replace("\"ngd\"", "\"nesterov\""), 2, "nesterov");
-    run_expect_fail(&QUICK.replace("spec = \"linear\"", "spec = \"cubic\""), 2, "cubic");
+    run_expect_fail(
+        &QUICK.replace("spec = \"linear\"", "spec = \"cubic\""),
+        2,
+        "cubic",
+    );
     run_expect_fail(&QUICK.replace("d = 5", "d = 0"), 2, "d");
     // A data file with NaN: error names the line.
     let dir = tempfile::tempdir().unwrap();
@@ -126,7 +169,12 @@ fn bad_inputs_give_clear_errors_and_exit_codes() {
     let cfg = "[data]\npath = \"nan.csv\"\n[model]\nspec = \"linear\"\n[train]\n[[runs]]\noptimizer = { type = \"ngd\" }\nschedule = { type = \"constant\", eta0 = 0.1 }\n";
     let cfg_path = write(dir.path(), "c.toml", cfg);
     let out = bin()
-        .args(["run", cfg_path.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()])
+        .args([
+            "run",
+            cfg_path.to_str().unwrap(),
+            "--out",
+            dir.path().join("o").to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -142,7 +190,12 @@ fn bad_inputs_give_clear_errors_and_exit_codes() {
     let cfg = cfg_text_for("lab.csv");
     let p = write(dir3.path(), "c.toml", &cfg);
     let out = bin()
-        .args(["run", p.to_str().unwrap(), "--out", dir3.path().join("o").to_str().unwrap()])
+        .args([
+            "run",
+            p.to_str().unwrap(),
+            "--out",
+            dir3.path().join("o").to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -157,28 +210,60 @@ fn cfg_text_for(data: &str) -> String {
 #[test]
 fn maxmargin_command_json_and_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let data = write(dir.path(), "d.csv", "label,a,b\n1,2,1\n1,1,2\n-1,-1,-1\n-1,-2,0\n");
+    let data = write(
+        dir.path(),
+        "d.csv",
+        "label,a,b\n1,2,1\n1,1,2\n-1,-1,-1\n-1,-2,0\n",
+    );
     let out = bin()
-        .args(["maxmargin", "--data", data.to_str().unwrap(), "--norm", "l2", "--json"])
+        .args([
+            "maxmargin",
+            "--data",
+            data.to_str().unwrap(),
+            "--norm",
+            "l2",
+            "--json",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let theta: Vec<f64> = v["theta"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    let theta: Vec<f64> = v["theta"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
     let gamma = v["margin"].as_f64().unwrap();
     let n = (theta[0] * theta[0] + theta[1] * theta[1]).sqrt();
     assert!((gamma - 1.0 / n).abs() < 1e-12);
     assert_eq!(v["lambda"].as_array().unwrap().len(), 4);
     // Unknown norm and non-separable data: exit 2 with a clear message.
     let out = bin()
-        .args(["maxmargin", "--data", data.to_str().unwrap(), "--norm", "l7"])
+        .args([
+            "maxmargin",
+            "--data",
+            data.to_str().unwrap(),
+            "--norm",
+            "l7",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("l7"));
     let xor = write(dir.path(), "x.csv", "1,1,1\n1,-1,-1\n-1,1,-1\n-1,-1,1\n");
     let out = bin()
-        .args(["maxmargin", "--data", xor.to_str().unwrap(), "--norm", "linf"])
+        .args([
+            "maxmargin",
+            "--data",
+            xor.to_str().unwrap(),
+            "--norm",
+            "linf",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -18,7 +18,12 @@ fn dual_value(norm: MaxMarginNorm, g: &[f64]) -> f64 {
 
 fn margins(data: &Dataset, theta: &[f64]) -> Vec<f64> {
     (0..data.m())
-        .map(|i| data.y[i] * (0..data.d()).map(|j| data.x[(i, j)] * theta[j]).sum::<f64>())
+        .map(|i| {
+            data.y[i]
+                * (0..data.d())
+                    .map(|j| data.x[(i, j)] * theta[j])
+                    .sum::<f64>()
+        })
         .collect()
 }
 
@@ -44,18 +49,33 @@ fn primal_dual_feasibility_and_stationarity() {
             for (i, &l) in mm.lambda.iter().enumerate() {
                 assert!(l >= 0.0);
                 if l > 1e-9 * n * n {
-                    assert!((q[i] - 1.0).abs() < 1e-6, "λ_{i} = {l} on an inactive constraint q = {}", q[i]);
+                    assert!(
+                        (q[i] - 1.0).abs() < 1e-6,
+                        "λ_{i} = {l} on an inactive constraint q = {}",
+                        q[i]
+                    );
                 }
             }
             // Stationarity of ½N²: k = Σλ_i y_i x_i ∈ N(θ*)·∂N(θ*), i.e. N_*(k) = N(θ*) and
             // ⟨k, θ*⟩ = N(θ*)².
             let k: Vec<f64> = (0..data.d())
-                .map(|j| (0..data.m()).map(|i| mm.lambda[i] * data.y[i] * data.x[(i, j)]).sum())
+                .map(|j| {
+                    (0..data.m())
+                        .map(|i| mm.lambda[i] * data.y[i] * data.x[(i, j)])
+                        .sum()
+                })
                 .collect();
             let kd = dual_value(norm, &k);
             let kt: f64 = k.iter().zip(&mm.theta).map(|(a, b)| a * b).sum();
-            assert!((kd - n).abs() <= 1e-6 * n, "{norm:?}: N_*(k) = {kd}, N = {n}");
-            assert!((kt - n * n).abs() <= 1e-6 * n * n, "{norm:?}: ⟨k,θ⟩ = {kt}, N² = {}", n * n);
+            assert!(
+                (kd - n).abs() <= 1e-6 * n,
+                "{norm:?}: N_*(k) = {kd}, N = {n}"
+            );
+            assert!(
+                (kt - n * n).abs() <= 1e-6 * n * n,
+                "{norm:?}: ⟨k,θ⟩ = {kt}, N² = {}",
+                n * n
+            );
         }
     }
 }
@@ -70,11 +90,19 @@ fn no_random_direction_beats_the_max_margin() {
             let th: Vec<f64> = (0..4).map(|_| rng.random_range(-1.0..1.0)).collect();
             let q = margins(&data, &th);
             let g = q.iter().cloned().fold(f64::INFINITY, f64::min) / norm.value(&th);
-            assert!(g <= mm.margin * (1.0 + 1e-9), "{norm:?}: random γ {g} > γ* {}", mm.margin);
+            assert!(
+                g <= mm.margin * (1.0 + 1e-9),
+                "{norm:?}: random γ {g} > γ* {}",
+                mm.margin
+            );
         }
         // And small perturbations of θ* do not either (local optimality).
         for _ in 0..2000 {
-            let th: Vec<f64> = mm.theta.iter().map(|v| v + 1e-3 * rng.random_range(-1.0..1.0)).collect();
+            let th: Vec<f64> = mm
+                .theta
+                .iter()
+                .map(|v| v + 1e-3 * rng.random_range(-1.0..1.0))
+                .collect();
             let q = margins(&data, &th);
             let g = q.iter().cloned().fold(f64::INFINITY, f64::min) / norm.value(&th);
             assert!(g <= mm.margin * (1.0 + 1e-9));
@@ -89,14 +117,24 @@ fn different_norms_give_different_directions() {
     let t2 = max_margin(&data, MaxMarginNorm::L2).unwrap().theta;
     let cos = |a: &[f64], b: &[f64]| {
         let d: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-        d / (a.iter().map(|v| v * v).sum::<f64>().sqrt() * b.iter().map(|v| v * v).sum::<f64>().sqrt())
+        d / (a.iter().map(|v| v * v).sum::<f64>().sqrt()
+            * b.iter().map(|v| v * v).sum::<f64>().sqrt())
     };
-    assert!(cos(&t1, &t2) < 0.999, "ℓ1 and ℓ2 optima coincide on this data: cos = {}", cos(&t1, &t2));
+    assert!(
+        cos(&t1, &t2) < 0.999,
+        "ℓ1 and ℓ2 optima coincide on this data: cos = {}",
+        cos(&t1, &t2)
+    );
 }
 
 #[test]
 fn non_separable_data_is_an_error() {
-    let rows = vec![vec![1.0, 1.0], vec![-1.0, -1.0], vec![1.0, -1.0], vec![-1.0, 1.0]];
+    let rows = vec![
+        vec![1.0, 1.0],
+        vec![-1.0, -1.0],
+        vec![1.0, -1.0],
+        vec![-1.0, 1.0],
+    ];
     let data = Dataset::from_rows(&rows, vec![1.0, 1.0, -1.0, -1.0]).unwrap();
     for norm in NORMS {
         let err = max_margin(&data, norm).unwrap_err();

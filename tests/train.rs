@@ -4,6 +4,7 @@
 //! is ≈ 10^{−869}, so every recorded quantity must come from log-domain arithmetic.
 
 use implicit_bias::data::{generators, Dataset};
+use implicit_bias::error::Error;
 use implicit_bias::experiment::ExperimentConfig;
 use implicit_bias::loss::Loss;
 use implicit_bias::margin::{check_separation, hard_margin};
@@ -11,13 +12,17 @@ use implicit_bias::models::{Linear, Model};
 use implicit_bias::norms::NormSpec;
 use implicit_bias::optim::{OptimizerConfig, Schedule};
 use implicit_bias::train::{train, StopReason, TrainConfig, TrainResult};
-use implicit_bias::error::Error;
 
 fn linear_data() -> Dataset {
     generators::linear_teacher_with_margin(40, 8, None, 0.05, 11).unwrap()
 }
 
-fn run_to(opt: &str, schedule: Schedule, target: f64, max_steps: u64) -> (Linear, Dataset, TrainResult) {
+fn run_to(
+    opt: &str,
+    schedule: Schedule,
+    target: f64,
+    max_steps: u64,
+) -> (Linear, Dataset, TrainResult) {
     let data = linear_data();
     let model = Linear::new(data.d());
     let opt = match opt {
@@ -43,7 +48,15 @@ fn run_to(opt: &str, schedule: Schedule, target: f64, max_steps: u64) -> (Linear
         checkpoint_log_losses: vec![-10.0, -100.0, -1000.0],
         ..TrainConfig::default()
     };
-    let res = train(&model, &data, Loss::Exponential, opt.as_ref(), &cfg, vec![0.0; data.d()]).unwrap();
+    let res = train(
+        &model,
+        &data,
+        Loss::Exponential,
+        opt.as_ref(),
+        &cfg,
+        vec![0.0; data.d()],
+    )
+    .unwrap();
     (model, data, res)
 }
 
@@ -51,7 +64,12 @@ fn assert_all_finite(res: &TrainResult) {
     assert!(res.theta.iter().all(|v| v.is_finite()));
     assert!(res.log_loss.is_finite());
     for p in &res.trace {
-        assert!(p.log10_loss.is_finite(), "step {}: log10 loss {}", p.step, p.log10_loss);
+        assert!(
+            p.log10_loss.is_finite(),
+            "step {}: log10 loss {}",
+            p.step,
+            p.log10_loss
+        );
         assert!(p.lr.is_finite() && p.q_min.is_finite() && p.train_accuracy.is_finite());
         // Margins are undefined only at θ = 0 (step 0 here).
         if p.step > 0 {
@@ -78,7 +96,12 @@ fn log_domain_ngd_signum_adam_reach_loss_e_minus_2000() {
         ("adam_fast_beta2", Schedule::Constant { eta0: 0.5 }),
     ] {
         let (model, data, res) = run_to(name, sched, -2000.0, 200_000);
-        assert_eq!(res.stop, StopReason::TargetReached, "{name}: {:?}", res.stop);
+        assert_eq!(
+            res.stop,
+            StopReason::TargetReached,
+            "{name}: {:?}",
+            res.stop
+        );
         assert!(res.log_loss <= -2000.0, "{name}: log L = {}", res.log_loss);
         assert_all_finite(&res);
         // Every checkpoint level was crossed, in order, with finite θ.
@@ -97,8 +120,26 @@ fn log_domain_ngd_signum_adam_reach_loss_e_minus_2000() {
 
 #[test]
 fn training_is_bit_identical_for_the_same_config() {
-    let a = run_to("signum", Schedule::Power { eta0: 0.3, decay: 0.5 }, -50.0, 20_000).2;
-    let b = run_to("signum", Schedule::Power { eta0: 0.3, decay: 0.5 }, -50.0, 20_000).2;
+    let a = run_to(
+        "signum",
+        Schedule::Power {
+            eta0: 0.3,
+            decay: 0.5,
+        },
+        -50.0,
+        20_000,
+    )
+    .2;
+    let b = run_to(
+        "signum",
+        Schedule::Power {
+            eta0: 0.3,
+            decay: 0.5,
+        },
+        -50.0,
+        20_000,
+    )
+    .2;
     assert_eq!(a.steps, b.steps);
     assert_eq!(a.theta, b.theta);
     // NaN ≠ NaN (margins at θ = 0), so compare the exact printed form.
@@ -109,7 +150,12 @@ fn training_is_bit_identical_for_the_same_config() {
 /// misclassified sample, and the separation check says so clearly.
 #[test]
 fn non_separable_data_is_reported_not_hidden() {
-    let rows = vec![vec![1.0, 1.0], vec![-1.0, -1.0], vec![1.0, -1.0], vec![-1.0, 1.0]];
+    let rows = vec![
+        vec![1.0, 1.0],
+        vec![-1.0, -1.0],
+        vec![1.0, -1.0],
+        vec![-1.0, 1.0],
+    ];
     let data = Dataset::from_rows(&rows, vec![1.0, 1.0, -1.0, -1.0]).unwrap();
     let model = Linear::new(2);
     let opt = OptimizerConfig::parse_name("gd").unwrap().build().unwrap();
@@ -118,8 +164,19 @@ fn non_separable_data_is_reported_not_hidden() {
         target_log_loss: Some(-10.0),
         ..TrainConfig::default()
     };
-    let res = train(&model, &data, Loss::Logistic, opt.as_ref(), &cfg, vec![0.1, -0.2]).unwrap();
-    assert!(matches!(res.stop, StopReason::MaxSteps | StopReason::ZeroGradient { .. }));
+    let res = train(
+        &model,
+        &data,
+        Loss::Logistic,
+        opt.as_ref(),
+        &cfg,
+        vec![0.1, -0.2],
+    )
+    .unwrap();
+    assert!(matches!(
+        res.stop,
+        StopReason::MaxSteps | StopReason::ZeroGradient { .. }
+    ));
     let err = check_separation(&model, &data, &res.theta).unwrap_err();
     assert!(matches!(err, Error::NotSeparable(_)));
     assert!(err.to_string().contains("misclassifies"), "{err}");
@@ -155,8 +212,20 @@ fn divergence_is_detected() {
         ..TrainConfig::default()
     };
     let theta0 = vec![1e3; data.d()];
-    let res = train(&model, &data, Loss::Exponential, opt.as_ref(), &cfg, theta0.clone()).unwrap();
-    assert!(matches!(res.stop, StopReason::Diverged { .. }), "{:?}", res.stop);
+    let res = train(
+        &model,
+        &data,
+        Loss::Exponential,
+        opt.as_ref(),
+        &cfg,
+        theta0.clone(),
+    )
+    .unwrap();
+    assert!(
+        matches!(res.stop, StopReason::Diverged { .. }),
+        "{:?}",
+        res.stop
+    );
     // The last finite θ is returned, not an overflowed one.
     assert!(res.theta.iter().all(|v| v.is_finite()));
     assert_eq!(res.theta, theta0);
@@ -171,20 +240,42 @@ fn bad_inputs_are_clear_errors() {
     let data = linear_data();
     let model = Linear::new(data.d());
     let opt = OptimizerConfig::parse_name("ngd").unwrap().build().unwrap();
-    let err = train(&model, &data, Loss::Exponential, opt.as_ref(), &TrainConfig::default(), vec![0.0; 3])
-        .unwrap_err();
+    let err = train(
+        &model,
+        &data,
+        Loss::Exponential,
+        opt.as_ref(),
+        &TrainConfig::default(),
+        vec![0.0; 3],
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::Params(_)), "{err}");
     // Data of the wrong dimension.
     let model3 = Linear::new(3);
-    let err = train(&model3, &data, Loss::Exponential, opt.as_ref(), &TrainConfig::default(), vec![0.0; 3])
-        .unwrap_err();
+    let err = train(
+        &model3,
+        &data,
+        Loss::Exponential,
+        opt.as_ref(),
+        &TrainConfig::default(),
+        vec![0.0; 3],
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::Data(_)), "{err}");
     // Bad schedule.
     let cfg = TrainConfig {
         schedule: Schedule::Constant { eta0: -1.0 },
         ..TrainConfig::default()
     };
-    let err = train(&model, &data, Loss::Exponential, opt.as_ref(), &cfg, vec![0.0; data.d()]).unwrap_err();
+    let err = train(
+        &model,
+        &data,
+        Loss::Exponential,
+        opt.as_ref(),
+        &cfg,
+        vec![0.0; data.d()],
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("eta0"), "{err}");
 }
 
@@ -193,19 +284,43 @@ fn malformed_configs_are_clear_errors() {
     let good = include_str!("../fixtures/experiments/sample_digits.toml");
     ExperimentConfig::parse(good).unwrap();
     let cases = [
-        (good.replace("spec = \"two_layer:relu_pow:2:k=64\"", "spec = \"two_layer:relu_pow:2\""), "two_layer"),
-        (good.replace("type = \"signum\"", "type = \"sigmoid\""), "sigmoid"),
-        (good.replace("beta = 0.9 }\nschedule = { type = \"power\", eta0 = 0.06", "beta = 1.5 }\nschedule = { type = \"power\", eta0 = 0.06"), "beta"),
+        (
+            good.replace(
+                "spec = \"two_layer:relu_pow:2:k=64\"",
+                "spec = \"two_layer:relu_pow:2\"",
+            ),
+            "two_layer",
+        ),
+        (
+            good.replace("type = \"signum\"", "type = \"sigmoid\""),
+            "sigmoid",
+        ),
+        (
+            good.replace(
+                "beta = 0.9 }\nschedule = { type = \"power\", eta0 = 0.06",
+                "beta = 1.5 }\nschedule = { type = \"power\", eta0 = 0.06",
+            ),
+            "beta",
+        ),
         (good.replace("eta0 = 0.32", "eta0 = -0.32"), "eta0"),
         (good.replace("norms = [\"l2\"", "norms = [\"l7\""), "l7"),
-        (good.replace("target_loss = 1e-8", "target_loss = 0"), "target_loss"),
+        (
+            good.replace("target_loss = 1e-8", "target_loss = 0"),
+            "target_loss",
+        ),
         (good.replace("[data]", "[data]\nbogus = 1"), "bogus"),
-        (good.replace("label = \"adam\"", "label = \"signum\""), "duplicate"),
+        (
+            good.replace("label = \"adam\"", "label = \"signum\""),
+            "duplicate",
+        ),
         ("this is not toml = = =".to_string(), "TOML"),
     ];
     for (text, needle) in cases {
         assert_ne!(text, good, "test case did not change the config ({needle})");
         let err = ExperimentConfig::parse(&text).unwrap_err();
-        assert!(err.to_string().contains(needle), "expected `{needle}` in: {err}");
+        assert!(
+            err.to_string().contains(needle),
+            "expected `{needle}` in: {err}"
+        );
     }
 }

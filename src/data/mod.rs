@@ -8,8 +8,8 @@
 use crate::error::{Error, Result};
 use nalgebra::DMatrix;
 
-mod loaders;
 pub mod generators;
+mod loaders;
 
 pub use loaders::{load, load_csv, load_idx, load_json, parse_csv, parse_json, save_csv};
 

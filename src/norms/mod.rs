@@ -26,9 +26,9 @@ mod l2;
 mod linf;
 mod lp;
 mod max_block;
+mod spec;
 mod spectral;
 mod weighted_l2;
-mod spec;
 
 pub use l1::L1;
 pub use l2::L2;
@@ -78,7 +78,10 @@ pub fn checked_value(norm: &dyn Norm, layout: &Layout, x: &[f64]) -> Result<f64>
     layout.check(x)?;
     let v = norm.value(layout, x);
     if !v.is_finite() {
-        return Err(Error::Numerical(format!("{}-norm is not finite", norm.name())));
+        return Err(Error::Numerical(format!(
+            "{}-norm is not finite",
+            norm.name()
+        )));
     }
     Ok(v)
 }

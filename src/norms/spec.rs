@@ -14,7 +14,7 @@
 //! | `max_block:<name>=<kind>@<w>,…` | max over blocks of w_b·‖θ_b‖_{kind}, kind ∈ `l1`, `l2`, `linf`, `lp<p>`, `spectral` |
 //! | `weighted_l2` | ‖h ⊙ θ‖₂ with weights h given separately (file or AdaGrad state) |
 
-use super::{BlockNormKind, L1, L2, Linf, Lp, MaxBlock, MaxSpectral, Norm, Spectral, WeightedL2};
+use super::{BlockNormKind, Linf, Lp, MaxBlock, MaxSpectral, Norm, Spectral, WeightedL2, L1, L2};
 use crate::error::{Error, Result};
 use crate::params::Layout;
 use std::fmt;
@@ -180,14 +180,10 @@ impl fmt::Display for NormSpec {
             NormSpec::MaxSpectral => write!(f, "max_spectral"),
             NormSpec::Hybrid { w_matrix, w_vector } => write!(f, "hybrid:{w_matrix}:{w_vector}"),
             NormSpec::MaxBlock(e) => {
-                let parts: Vec<String> = e
-                    .iter()
-                    .map(|(n, k, w)| format!("{n}={k}@{w}"))
-                    .collect();
+                let parts: Vec<String> = e.iter().map(|(n, k, w)| format!("{n}={k}@{w}")).collect();
                 write!(f, "max_block:{}", parts.join(","))
             }
             NormSpec::WeightedL2(_) => write!(f, "weighted_l2"),
         }
     }
 }
-

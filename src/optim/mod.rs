@@ -35,8 +35,8 @@ use crate::params::Layout;
 use std::any::Any;
 use std::fmt::Debug;
 
-pub mod schedule;
 mod scaled_buf;
+pub mod schedule;
 pub use scaled_buf::ScaledBuf;
 pub use schedule::{Schedule, ScheduleClass};
 

@@ -63,10 +63,14 @@ impl Schedule {
             Schedule::Power { eta0, decay } => (eta0, decay),
         };
         if !(eta0 > 0.0 && eta0.is_finite()) {
-            return Err(Error::Config(format!("schedule: eta0 must be > 0, got {eta0}")));
+            return Err(Error::Config(format!(
+                "schedule: eta0 must be > 0, got {eta0}"
+            )));
         }
         if !(a >= 0.0 && a.is_finite()) {
-            return Err(Error::Config(format!("schedule: decay must be ≥ 0, got {a}")));
+            return Err(Error::Config(format!(
+                "schedule: decay must be ≥ 0, got {a}"
+            )));
         }
         Ok(())
     }
