@@ -1298,3 +1298,28 @@ fn config_errors_name_the_problem() {
     assert!(e.contains("bogus") && e.contains("ngd"), "{e}");
     assert!(OptimizerConfig::parse_name("steepest_descent").is_err());
 }
+
+/// Adam with ε > 0 reports the regime the run is in: ℓ∞ while √v ≫ ε (ε negligible, [M]
+/// Thm 3.6 as in [M] §6 with ε = 1e-20), ℓ2 once the gradients fell below ε ([A] Thm 7).
+#[test]
+fn adam_implicit_norm_follows_the_epsilon_regime() {
+    use implicit_bias::norms::NormSpec;
+    use implicit_bias::optim::{Adam, Optimizer, ScaledGrad};
+    use implicit_bias::params::Layout;
+    let layout = Layout::vector("theta", 3).unwrap();
+    let g = [0.5, -1.0, 0.25];
+    let theta = [0.0; 3];
+    let mut delta = [0.0; 3];
+    for (eps, log_scale, want) in [(1e-20, 0.0, NormSpec::Linf), (1e-8, -40.0, NormSpec::L2), (0.0, -40.0, NormSpec::Linf)] {
+        let adam = Adam { beta1: 0.9, beta2: 0.999, eps };
+        let mut st = adam.init(&layout).unwrap();
+        for t in 1..=10 {
+            let grad = ScaledGrad { log_scale, dir: &g };
+            adam.update(grad, &mut st, &theta, &layout, t, 0.1, &mut delta).unwrap();
+        }
+        assert_eq!(adam.implicit_norm(&layout, Some(&st)), Some(want), "ε = {eps}, log-scale {log_scale}");
+    }
+    // Without a state the ε > 0 claim is the asymptotic one of [A] Thm 7.
+    let adam = Adam { beta1: 0.9, beta2: 0.999, eps: 1e-20 };
+    assert_eq!(adam.implicit_norm(&layout, None), Some(NormSpec::L2));
+}
