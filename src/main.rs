@@ -2,6 +2,8 @@
 //!
 //! * `implicit-bias list [--json]` — models, norms, optimizers, losses, schedules, generators.
 //! * `implicit-bias maxmargin --data FILE --norm l1|l2|linf [--json]` — exact linear reference.
+//! * `implicit-bias check --data D --model M --params P --norm N… [--own N] [--json]` — the
+//!   KKT checker on externally produced parameters.
 //! * `implicit-bias run CONFIG.toml [--out DIR] [--quiet]` — train every (run × seed) of an
 //!   experiment config, write `DIR/runs/<label>-<seed>.json` and `DIR/trace.csv`, and print a
 //!   final-margin table.
@@ -47,6 +49,41 @@ enum Command {
         #[arg(long)]
         norm: String,
         /// Machine-readable JSON output (fields: norm, theta, margin, dual_margin, lambda, support).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Certify of which norms' max-margin problems θ/‖θ‖ is a KKT point (DESIGN §4).
+    Check {
+        /// Data file (CSV or JSON).
+        #[arg(long)]
+        data: PathBuf,
+        /// Model spec: linear, two_layer:<act>:k=<k>, two_layer_frozen:<act>:k=<k>,
+        /// deep_linear:<D>[:k=<w>], diagonal_linear.
+        #[arg(long)]
+        model: String,
+        /// Parameter file (JSON: {"theta": [...]} or {"blocks": {name: {shape, data}}}).
+        #[arg(long)]
+        params: PathBuf,
+        /// Norm to check (repeatable): l1, l2, linf, lp:<p>, spectral, max_spectral,
+        /// hybrid:<w_M>:<w_v>, max_block:…, weighted_l2:<file>.
+        #[arg(long = "norm", required = true)]
+        norms: Vec<String>,
+        /// The optimizer's own norm, for `coincident` detection (optional).
+        #[arg(long)]
+        own: Option<String>,
+        /// τ of the relaxed subdifferential for the non-smooth norms (default 1e-2).
+        #[arg(long)]
+        tau: Option<f64>,
+        /// `kkt` threshold on κ (default 0.01).
+        #[arg(long)]
+        kappa_kkt: Option<f64>,
+        /// `not_kkt` threshold on the certified lower bound (default 0.03).
+        #[arg(long)]
+        kappa_not: Option<f64>,
+        /// Disable the Clarke relaxation at ReLU kinks.
+        #[arg(long)]
+        no_clarke: bool,
+        /// Machine-readable JSON output (an array with one certificate per norm).
         #[arg(long)]
         json: bool,
     },
@@ -185,6 +222,68 @@ fn maxmargin(data: PathBuf, norm: &str, json_out: bool) -> Result<(), Error> {
     Ok(())
 }
 
+/// Parse a norm argument; `weighted_l2:<file>` reads its weights from the file.
+fn parse_norm_arg(s: &str) -> Result<NormSpec, Error> {
+    match s.strip_prefix("weighted_l2:") {
+        Some(file) => Ok(NormSpec::WeightedL2(implicit_bias::params_io::load_weights(
+            std::path::Path::new(file),
+        )?)),
+        None => NormSpec::parse(s),
+    }
+}
+
+fn check_cmd(
+    data: PathBuf,
+    model: &str,
+    params: PathBuf,
+    norms: &[String],
+    own: Option<&str>,
+    cfg: &implicit_bias::kkt::CheckConfig,
+    json_out: bool,
+) -> Result<(), Error> {
+    let spec = ModelSpec::parse(model)?;
+    let ds = implicit_bias::data::load(&data)?;
+    let raw = implicit_bias::params_io::load_params_file(&params)?;
+    let (m, theta) = implicit_bias::params_io::model_and_theta(&spec, ds.d(), &raw)?;
+    let specs: Vec<NormSpec> = norms.iter().map(|n| parse_norm_arg(n)).collect::<Result<_, _>>()?;
+    let own = own.map(parse_norm_arg).transpose()?;
+    let certs = implicit_bias::kkt::check_many(m.as_ref(), &ds, &theta, &specs, own.as_ref(), cfg)?;
+    if json_out {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&certs).map_err(|e| Error::Json(e.to_string()))?
+        );
+        return Ok(());
+    }
+    println!(
+        "{:<22} {:>12} {:>10} {:>10} {:>10} {:>10}  verdict",
+        "norm", "margin", "κ", "κ lower", "ε_rel", "δ_rel"
+    );
+    for c in &certs {
+        println!(
+            "{:<22} {:>12.5e} {:>10.3e} {:>10.3e} {:>10.3e} {:>10.3e}  {}",
+            c.norm,
+            c.margin,
+            c.kappa,
+            c.kappa_lower_bound,
+            c.eps_rel,
+            c.delta_rel,
+            serde_json::to_value(c.verdict)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        );
+        if let Some(r) = &c.reason {
+            println!("    reason: {r}");
+        }
+    }
+    println!(
+        "tolerances: τ = {} (non-smooth norms; 0 for ℓ2), kink_tol = {}, clarke = {}, κ_kkt = {}, κ_not = {}",
+        cfg.tau, cfg.kink_tol, cfg.clarke, cfg.kappa_kkt, cfg.kappa_not
+    );
+    Ok(())
+}
+
 fn exit_code(e: &Error) -> ExitCode {
     match e {
         Error::Config(_)
@@ -206,6 +305,31 @@ fn main() -> ExitCode {
         }
         Command::Run { config, out, quiet } => run(config, out, quiet),
         Command::Maxmargin { data, norm, json } => maxmargin(data, &norm, json),
+        Command::Check {
+            data,
+            model,
+            params,
+            norms,
+            own,
+            tau,
+            kappa_kkt,
+            kappa_not,
+            no_clarke,
+            json,
+        } => {
+            let mut cfg = implicit_bias::kkt::CheckConfig::default();
+            if let Some(t) = tau {
+                cfg.tau = t;
+            }
+            if let Some(k) = kappa_kkt {
+                cfg.kappa_kkt = k;
+            }
+            if let Some(k) = kappa_not {
+                cfg.kappa_not = k;
+            }
+            cfg.clarke = !no_clarke;
+            check_cmd(data, &model, params, &norms, own.as_deref(), &cfg, json)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -269,3 +269,77 @@ fn maxmargin_command_json_and_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not separable"));
 }
+
+/// `check` on the exact ℓ∞ max-margin solution (from `maxmargin`): KKT for ℓ∞, certified not
+/// KKT for ℓ1/ℓ2 (the optima differ on this data), JSON fields as in DESIGN §6; bad inputs
+/// give clear errors.
+#[test]
+fn check_command_certifies_maxmargin_solutions() {
+    let dir = tempfile::tempdir().unwrap();
+    use implicit_bias::maxmargin::{max_margin, MaxMarginNorm};
+    // With few samples per dimension the optima of different norms can sit at the same
+    // vertex of the feasible polyhedron (then the checker rightly says `coincident`); on this
+    // data (m = 40, d = 8) the ℓ∞, ℓ2 and ℓ1 optima differ, which is asserted first.
+    let data = implicit_bias::data::generators::linear_teacher(40, 8, None, 3).unwrap();
+    let csv = dir.path().join("d.csv");
+    implicit_bias::data::save_csv(&csv, &data).unwrap();
+    let mm = max_margin(&data, MaxMarginNorm::Linf).unwrap();
+    let cos = |a: &[f64], b: &[f64]| {
+        let n = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>() / (n(a) * n(b))
+    };
+    for other in [MaxMarginNorm::L2, MaxMarginNorm::L1] {
+        let t = max_margin(&data, other).unwrap().theta;
+        assert!(cos(&mm.theta, &t) < 0.999, "{other:?} optimum coincides with the ℓ∞ one");
+    }
+    let params = write(dir.path(), "p.json", &serde_json::json!({"theta": mm.theta}).to_string());
+    let out = bin()
+        .args(["check", "--data", csv.to_str().unwrap(), "--model", "linear", "--params", params.to_str().unwrap()])
+        .args(["--norm", "linf", "--norm", "l2", "--norm", "l1", "--own", "linf", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let certs = v.as_array().unwrap();
+    assert_eq!(certs.len(), 3);
+    for key in ["norm", "margin", "kappa", "eps2", "eps_inf", "delta", "delta_rel", "tau", "support", "lambda", "verdict", "tolerances"] {
+        assert!(certs[0].get(key).is_some(), "missing field `{key}`");
+    }
+    assert_eq!(certs[0]["verdict"], "kkt");
+    assert!((certs[0]["margin"].as_f64().unwrap() - mm.margin).abs() < 1e-9 * mm.margin);
+    assert_eq!(certs[1]["verdict"], "not_kkt", "{}", certs[1]);
+    assert_eq!(certs[2]["verdict"], "not_kkt");
+    // Errors: unknown norm, wrong parameter count, unknown model, non-separating θ.
+    let bad_norm = bin()
+        .args(["check", "--data", csv.to_str().unwrap(), "--model", "linear", "--params", params.to_str().unwrap(), "--norm", "l9"])
+        .output()
+        .unwrap();
+    assert_eq!(bad_norm.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_norm.stderr).contains("l9"));
+    let short = write(dir.path(), "short.json", r#"{"theta": [1.0, 2.0]}"#);
+    let o = bin()
+        .args(["check", "--data", csv.to_str().unwrap(), "--model", "linear", "--params", short.to_str().unwrap(), "--norm", "l2"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("8 parameters"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = bin()
+        .args(["check", "--data", csv.to_str().unwrap(), "--model", "cubic", "--params", params.to_str().unwrap(), "--norm", "l2"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let neg: Vec<f64> = mm.theta.iter().map(|x| -x).collect();
+    let negp = write(dir.path(), "neg.json", &serde_json::json!({"theta": neg}).to_string());
+    let o = bin()
+        .args(["check", "--data", csv.to_str().unwrap(), "--model", "linear", "--params", negp.to_str().unwrap(), "--norm", "l2"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not separable"));
+    let o = bin()
+        .args(["check", "--data", csv.to_str().unwrap(), "--model", "linear", "--params", csv.to_str().unwrap(), "--norm", "l2"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "malformed JSON");
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+}
