@@ -1,0 +1,214 @@
+//! [`CheckConfig`]: the tolerances and solver choices of the KKT checker (DESIGN §4).
+//!
+//! Every number that influences a verdict lives here and is copied into the certificate
+//! (`tolerances`), so a verdict can always be traced back to the thresholds it used.
+
+use crate::error::{Error, Result};
+use crate::norms::NormSpec;
+use serde::{Deserialize, Serialize};
+
+/// The LP solver used for the κ LP (a good_lp backend; both are pure Rust).
+///
+/// Measured on this machine (2 shared cores, release build) on the checker's own LPs, primal
+/// form, wall time of a whole [`super::check`] without the trajectory certificate (for
+/// microlp this includes the second solve of the dual LP that provides the dual prices).
+/// "Two-layer" is a ReLU net f = uᵀReLU(Wx) with labels from a random teacher θ (not a KKT
+/// point, so every norm has κ ≈ 0.05–1):
+///
+/// | problem | LP rows × cols | Clarabel | microlp |
+/// |---|---|---|---|
+/// | linear, m = 40, p = 10, ℓ2 | 21 × 41 | 0.6 ms | 0.4 ms |
+/// | linear, m = 40, p = 10, ℓ1 / ℓ∞ | 22 × 51 / 23 × 61 | 0.7 / 0.7 ms | 0.8 / 0.6 ms |
+/// | two-layer k = 16, d = 10 (p = 176), m = 30, ℓ2 | 353 × 31 | 6 ms | 8 ms |
+/// | same, ℓ1 / ℓ∞ | 354 × 207 / 355 × 383 | 8 / 15 ms | 31 / 13 ms |
+/// | same, max-spectral (7 column-generation rounds) | 357 × 47 | 56 ms | 40 ms |
+/// | two-layer k = 64, d = 62 (p = 4 032), m = 512, ℓ2 (4 screening rounds, 196 samples in the LP) | 8 065 × 196 | 8.1 s | 239 s |
+/// | same, ℓ∞ | 8 067 × 8 129 | 2.9 s | 3.0 s |
+/// | same, max-spectral (22 rounds) | 8 069 × 217 | 57 s | 185 s |
+///
+/// Clarabel is the default: as fast on the small LPs, 3–30× faster on the large ones, and it
+/// returns the dual prices (needed by column generation and by the certified lower bound) in
+/// the same solve. microlp is the retry backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LpBackend {
+    /// good_lp's Clarabel backend: interior point, returns duals (λ may come back as
+    /// ≈ −10⁻¹²: clamped and re-verified).
+    Clarabel,
+    /// good_lp's microlp backend: dense simplex, vertex solutions, no duals.
+    Microlp,
+}
+
+impl LpBackend {
+    /// The other backend (used for the retry).
+    pub fn other(self) -> LpBackend {
+        match self {
+            LpBackend::Clarabel => LpBackend::Microlp,
+            LpBackend::Microlp => LpBackend::Clarabel,
+        }
+    }
+    /// `"clarabel"` / `"microlp"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LpBackend::Clarabel => "clarabel",
+            LpBackend::Microlp => "microlp",
+        }
+    }
+}
+
+/// Which of the two LP-dual formulations is handed to the solver.
+///
+/// `Primal` is the κ LP as written in the module docs of [`super`] (2p + O(1) rows, one column
+/// per sample plus the subdifferential's variables); `Dual` is its LP dual, built
+/// mechanically (rows ↔ columns: m + O(1) rows for ℓ2), from which λ and v are read back as
+/// the dual's shadow prices. DESIGN §9 measured the dual form 5–20× faster for every
+/// backend on dense *random* instances; on the checker's own LPs with Clarabel (same
+/// problems as [`LpBackend`]) the primal form is faster every time:
+///
+/// | problem | Primal | Dual |
+/// |---|---|---|
+/// | linear m = 40, p = 10: ℓ2 / ℓ1 / ℓ∞ | 0.57 / 0.66 / 0.71 ms | 0.60 / 0.76 / 0.73 ms |
+/// | two-layer m = 30, p = 176: ℓ2 / ℓ1 / ℓ∞ / max-spectral | 6 / 8 / 15 / 56 ms | 7 / 12 / 17 / 69 ms |
+/// | two-layer m = 512, p = 4 032: ℓ2 / ℓ∞ / max-spectral | 8.1 / 2.9 / 57 s | 32.7 / 5.5 / 221 s |
+/// | same, ℓ2 without sample screening (all 512 samples) | 23.5 s | 58.8 s |
+///
+/// (An interior-point method factors a KKT matrix containing both the LP and its dual, so
+/// transposing the LP does not shrink its work the way it shrinks a simplex basis; with
+/// microlp the dual form only yields the dual prices, so λ still needs the primal solve.)
+/// `Primal` is the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LpForm {
+    /// Solve the κ LP itself.
+    Primal,
+    /// Solve its LP dual and read λ, v back from the dual prices (Clarabel only; with
+    /// microlp this falls back to `Primal`).
+    Dual,
+}
+
+/// Tolerances and solver choices of [`super::check`].
+///
+/// Defaults and why:
+/// * `tau = 1e-2` — the relaxation ∂_τN(θ̃) = {v : N_*(v) ≤ 1, ⟨v, θ̃⟩ ≥ (1−τ)N(θ̃)} used
+///   for the non-smooth norms (ℓ1, ℓ∞, spectral, max-spectral, hybrid, max-block). At a
+///   finite training time the subgradient that certifies the limit direction is only
+///   *approximately* a subgradient at θ_t (e.g. a coordinate with |θ_j| = 0.995·‖θ‖_∞ that
+///   will be active in the limit, or a second singular value at 0.995·σ₁); τ = 10⁻² accepts
+///   those, and τ is always reported;
+/// * `tau_smooth = 0` — τ for the smooth norms ℓ2 and ℓp (1 < p < ∞). Their subdifferential
+///   is the single point ∇N(θ̃), which depends continuously on θ̃, so there is no active set
+///   to be near and τ = 0 loses nothing; it also makes their LP exact and one-shot. (With
+///   τ > 0 the cap of the ℓq ball is generated by column generation, which needs 30–60
+///   rounds on a two-layer net with p ≈ 200–700 — measured.) The design text lists ℓp with the
+///   non-smooth norms; this default deliberately puts it with ℓ2. Weighted ℓ2 always uses
+///   τ = 0 (its dual ball is an ellipsoid, which has no block encoding here);
+/// * `kink_tol = 1e-6` — a (sample, unit) pair is a near-kink when
+///   |⟨w_j, x_i⟩| ≤ kink_tol·‖w_j‖‖x_i‖; only then may the LP choose the slope in [σ'(0⁻), σ'(0⁺)];
+/// * `kappa_kkt = 0.01`, `kappa_not = 0.03` — an independent prototype measured own-norm
+///   κ ≈ 10⁻³…4·10⁻³ and other-norm κ ≈ 0.05…0.45 on linear d = 30, m = 40 after 3·10⁵
+///   steps, and own κ ≈ 0.01–0.02 vs ≥ 0.1 on the two-layer net (DESIGN §4). κ_kkt = 0.01
+///   sits above the linear own-norm values with a 2.5× margin; κ_not = 0.03 below the
+///   smallest wrong-norm value with a 1.7× margin; the band in between is `inconclusive`.
+///   Two-layer suites may raise κ_kkt (e.g. to 0.02–0.03 with κ_not = 0.08);
+/// * `backend = Clarabel`, `form = Primal` — by measurement, see [`LpBackend`], [`LpForm`];
+/// * `max_colgen_iters = 60`, `colgen_tol = 1e-3` — column generation (rank-one atoms for
+///   spectral blocks, ℓq-sphere points for ℓp / ℓ2 blocks) stops when
+///   LP value − certified lower bound ≤ colgen_tol·max(LP value, 0.01) (0.1 % relative, 10⁻⁵
+///   absolute near 0 — far below the gap between κ_kkt and κ_not), when no new atom is found,
+///   or after this many rounds. Both reported numbers stay certified when it stops early;
+/// * `lp_tol = 1e-10` — Clarabel's gap and feasibility tolerances (the retry tightens it ×100);
+/// * `trajectory = true` — also compute the trajectory certificate ([F] Prop. A.13).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CheckConfig {
+    /// τ for the non-smooth norms (ℓ1, ℓ∞, spectral, block norms). In [0, 1).
+    pub tau: f64,
+    /// τ for the smooth norms ℓ2 and ℓp. In [0, 1).
+    pub tau_smooth: f64,
+    /// Relative tolerance of the near-kink test, in [0, 1).
+    pub kink_tol: f64,
+    /// Use the Clarke relaxation at near-kinks (false: the model's fixed subgradient only).
+    pub clarke: bool,
+    /// `kkt` when the recomputed κ ≤ kappa_kkt.
+    pub kappa_kkt: f64,
+    /// `not_kkt` when the certified lower bound ≥ kappa_not (≥ kappa_kkt).
+    pub kappa_not: f64,
+    /// The LP backend tried first.
+    pub backend: LpBackend,
+    /// Which formulation is handed to the solver.
+    pub form: LpForm,
+    /// Maximal rounds of column generation / sample screening.
+    pub max_colgen_iters: usize,
+    /// Stop column generation when LP value − certified lower bound ≤
+    /// colgen_tol·max(LP value, 0.01).
+    pub colgen_tol: f64,
+    /// Interior-point tolerance (gap and feasibility).
+    pub lp_tol: f64,
+    /// Compute the trajectory certificate too.
+    pub trajectory: bool,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        CheckConfig {
+            tau: 1e-2,
+            tau_smooth: 0.0,
+            kink_tol: 1e-6,
+            clarke: true,
+            kappa_kkt: 0.01,
+            kappa_not: 0.03,
+            backend: LpBackend::Clarabel,
+            form: LpForm::Primal,
+            max_colgen_iters: 60,
+            colgen_tol: 1e-2,
+            lp_tol: 1e-10,
+            trajectory: true,
+        }
+    }
+}
+
+impl CheckConfig {
+    /// The τ used for `norm`: `tau_smooth` for ℓ2 and ℓp, 0 for weighted ℓ2 (exact singleton
+    /// subdifferential), `tau` for every other norm.
+    pub fn tau_for(&self, norm: &NormSpec) -> f64 {
+        match norm {
+            NormSpec::L2 | NormSpec::Lp(_) => self.tau_smooth,
+            NormSpec::WeightedL2(_) => 0.0,
+            _ => self.tau,
+        }
+    }
+
+    /// Check every field; [`Error::Config`] names the offending one.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |field: &str, v: f64, want: &str| {
+            Err(Error::Config(format!(
+                "check config: `{field}` = {v}, expected {want}"
+            )))
+        };
+        if !(self.tau >= 0.0 && self.tau < 1.0) {
+            return bad("tau", self.tau, "0 ≤ τ < 1");
+        }
+        if !(self.tau_smooth >= 0.0 && self.tau_smooth < 1.0) {
+            return bad("tau_smooth", self.tau_smooth, "0 ≤ τ < 1");
+        }
+        if !(self.kink_tol >= 0.0 && self.kink_tol < 1.0) {
+            return bad("kink_tol", self.kink_tol, "0 ≤ kink_tol < 1");
+        }
+        if !(self.kappa_kkt > 0.0 && self.kappa_kkt.is_finite()) {
+            return bad("kappa_kkt", self.kappa_kkt, "a finite number > 0");
+        }
+        if !(self.kappa_not >= self.kappa_kkt && self.kappa_not.is_finite()) {
+            return bad("kappa_not", self.kappa_not, "a finite number ≥ kappa_kkt");
+        }
+        if self.max_colgen_iters == 0 {
+            return bad("max_colgen_iters", 0.0, "≥ 1");
+        }
+        if !(self.colgen_tol > 0.0 && self.colgen_tol < 1.0) {
+            return bad("colgen_tol", self.colgen_tol, "0 < colgen_tol < 1");
+        }
+        if !(self.lp_tol > 0.0 && self.lp_tol <= 1e-3) {
+            return bad("lp_tol", self.lp_tol, "0 < lp_tol ≤ 1e-3");
+        }
+        Ok(())
+    }
+}
