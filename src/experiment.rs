@@ -248,6 +248,37 @@ pub struct TrainSection {
     pub trace_per_decade: u32,
 }
 
+/// `[check]` section: the KKT checker on every final θ (DESIGN §4). Optional; by default
+/// every traced norm is checked with the checker's default tolerances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSection {
+    /// Run the checker on the final θ of every run.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Norms to check (default: the traced norms `[train].norms`).
+    #[serde(default)]
+    pub norms: Option<Vec<String>>,
+    /// Checker configuration (τ, kink tolerance, κ thresholds, backend, …); fields not given
+    /// keep their defaults (see `kkt::CheckConfig`).
+    #[serde(default)]
+    pub config: crate::kkt::CheckConfig,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Default for CheckSection {
+    fn default() -> Self {
+        CheckSection {
+            enabled: true,
+            norms: None,
+            config: crate::kkt::CheckConfig::default(),
+        }
+    }
+}
+
 /// One `[[runs]]` entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -281,6 +312,9 @@ pub struct ExperimentConfig {
     pub model: ModelConfig,
     /// Training settings shared by all runs.
     pub train: TrainSection,
+    /// KKT checks of the final directions.
+    #[serde(default)]
+    pub check: CheckSection,
     /// The runs.
     pub runs: Vec<RunConfig>,
 }
@@ -312,9 +346,10 @@ impl ExperimentConfig {
             return Err(Error::Config("[train]: seeds must not be empty".into()));
         }
         ModelSpec::parse(&self.model.spec)?;
-        for n in &self.train.norms {
+        for n in self.train.norms.iter().chain(self.check.norms.iter().flatten()) {
             NormSpec::parse(n)?;
         }
+        self.check.config.validate()?;
         if let Some(t) = self.train.target_loss {
             if !(t > 0.0 && t.is_finite()) {
                 return Err(Error::Config(format!(
@@ -394,6 +429,12 @@ pub struct RunRecord {
     pub implicit_norm: Option<String>,
     /// Whether the schedule meets the theorem's assumption for this model degree.
     pub schedule_check: crate::optim::schedule::ScheduleCheck,
+    /// KKT certificates of the final θ per checked norm (norm spec → certificate), with the
+    /// optimizer's implicit norm as the own norm for `coincident` detection. Empty when
+    /// checking is disabled or the data are not separated (`check_error` then says why).
+    pub check: BTreeMap<String, crate::kkt::Certificate>,
+    /// Why the check could not run, if it could not.
+    pub check_error: Option<String>,
     /// Norm order of the trace's margin columns.
     pub trace_norms: Vec<String>,
     /// The log-spaced trace.
@@ -445,6 +486,32 @@ pub fn run_one(
         }
     }
     let frozen_u = model.frozen_output().map(|u| u.to_vec());
+    let mut check = BTreeMap::new();
+    let mut check_error = None;
+    if cfg.check.enabled {
+        let check_norms: Vec<NormSpec> = match &cfg.check.norms {
+            Some(v) => v.iter().map(|n| NormSpec::parse(n)).collect::<Result<_>>()?,
+            None => norms.clone(),
+        };
+        if !check_norms.is_empty() {
+            match crate::kkt::check_many(
+                model.as_ref(),
+                data,
+                &res.theta,
+                &check_norms,
+                res.implicit_norm.as_ref(),
+                &cfg.check.config,
+            ) {
+                Ok(certs) => {
+                    for (n, c) in check_norms.iter().zip(certs) {
+                        check.insert(n.to_string(), c);
+                    }
+                }
+                // Non-separated data, θ = 0, …: recorded, not fatal for the experiment.
+                Err(e) => check_error = Some(e.to_string()),
+            }
+        }
+    }
     Ok(RunRecord {
         label: run.label(),
         seed,
@@ -463,6 +530,8 @@ pub fn run_one(
         stop: res.stop.clone(),
         separated: last.is_some_and(|p| p.q_min > 0.0),
         margins,
+        check,
+        check_error,
         implicit_norm: res.implicit_norm.as_ref().map(|n| n.to_string()),
         schedule_check: run.schedule.check(opt.schedule_class(), model.degree()),
         trace_norms: norms.iter().map(|n| n.to_string()).collect(),

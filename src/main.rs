@@ -165,6 +165,54 @@ fn print_table(records: &[RunRecord]) {
                 .unwrap_or_default()
         );
     }
+    print_verdicts(records);
+}
+
+/// The KKT table: κ (certified lower bound) and verdict per checked norm.
+fn print_verdicts(records: &[RunRecord]) {
+    let checked: Vec<String> = records
+        .iter()
+        .flat_map(|r| r.check.keys().cloned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if checked.is_empty() {
+        return;
+    }
+    println!();
+    println!("KKT gap κ (certified lower bound) and verdict per norm; own = the optimizer's implicit norm");
+    print!("{:<24} {:>5} {:>14}", "run", "seed", "own");
+    for n in &checked {
+        print!(" {:>30}", n);
+    }
+    println!();
+    for r in records {
+        print!(
+            "{:<24} {:>5} {:>14}",
+            r.label,
+            r.seed,
+            r.implicit_norm.clone().unwrap_or_else(|| "-".into())
+        );
+        for n in &checked {
+            let cell = match r.check.get(n) {
+                Some(c) => format!(
+                    "{:.2e} ({:.2e}) {}",
+                    c.kappa,
+                    c.kappa_lower_bound,
+                    serde_json::to_value(c.verdict)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                ),
+                None => "-".into(),
+            };
+            print!(" {:>30}", cell);
+        }
+        println!();
+        if let Some(e) = &r.check_error {
+            println!("    check: {e}");
+        }
+    }
 }
 
 fn run(config: PathBuf, out: PathBuf, quiet: bool) -> Result<(), Error> {
