@@ -77,6 +77,7 @@ pub enum GeneratorConfig {
         seed: u64,
     },
     /// The 100-point 2-D dataset of [A] App. F.3.
+    #[serde(rename = "two_clusters_2d", alias = "two_clusters2d")]
     TwoClusters2d {
         /// Seed.
         seed: u64,
