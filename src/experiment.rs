@@ -347,7 +347,12 @@ impl ExperimentConfig {
             return Err(Error::Config("[train]: seeds must not be empty".into()));
         }
         ModelSpec::parse(&self.model.spec)?;
-        for n in self.train.norms.iter().chain(self.check.norms.iter().flatten()) {
+        for n in self
+            .train
+            .norms
+            .iter()
+            .chain(self.check.norms.iter().flatten())
+        {
             NormSpec::parse(n)?;
         }
         self.check.config.validate()?;
@@ -491,7 +496,10 @@ pub fn run_one(
     let mut check_error = None;
     if cfg.check.enabled {
         let check_norms: Vec<NormSpec> = match &cfg.check.norms {
-            Some(v) => v.iter().map(|n| NormSpec::parse(n)).collect::<Result<_>>()?,
+            Some(v) => v
+                .iter()
+                .map(|n| NormSpec::parse(n))
+                .collect::<Result<_>>()?,
             None => norms.clone(),
         };
         if !check_norms.is_empty() {

@@ -68,6 +68,9 @@ pub mod norms;
 pub mod optim;
 pub mod params;
 pub mod params_io;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod theorem_case;
 pub mod train;
 
 /// The most used items in one import.

@@ -273,9 +273,9 @@ fn maxmargin(data: PathBuf, norm: &str, json_out: bool) -> Result<(), Error> {
 /// Parse a norm argument; `weighted_l2:<file>` reads its weights from the file.
 fn parse_norm_arg(s: &str) -> Result<NormSpec, Error> {
     match s.strip_prefix("weighted_l2:") {
-        Some(file) => Ok(NormSpec::WeightedL2(implicit_bias::params_io::load_weights(
-            std::path::Path::new(file),
-        )?)),
+        Some(file) => Ok(NormSpec::WeightedL2(
+            implicit_bias::params_io::load_weights(std::path::Path::new(file))?,
+        )),
         None => NormSpec::parse(s),
     }
 }
@@ -293,7 +293,10 @@ fn check_cmd(
     let ds = implicit_bias::data::load(&data)?;
     let raw = implicit_bias::params_io::load_params_file(&params)?;
     let (m, theta) = implicit_bias::params_io::model_and_theta(&spec, ds.d(), &raw)?;
-    let specs: Vec<NormSpec> = norms.iter().map(|n| parse_norm_arg(n)).collect::<Result<_, _>>()?;
+    let specs: Vec<NormSpec> = norms
+        .iter()
+        .map(|n| parse_norm_arg(n))
+        .collect::<Result<_, _>>()?;
     let own = own.map(parse_norm_arg).transpose()?;
     let certs = implicit_bias::kkt::check_many(m.as_ref(), &ds, &theta, &specs, own.as_ref(), cfg)?;
     if json_out {

@@ -290,19 +290,53 @@ fn check_command_certifies_maxmargin_solutions() {
     };
     for other in [MaxMarginNorm::L2, MaxMarginNorm::L1] {
         let t = max_margin(&data, other).unwrap().theta;
-        assert!(cos(&mm.theta, &t) < 0.999, "{other:?} optimum coincides with the ℓ∞ one");
+        assert!(
+            cos(&mm.theta, &t) < 0.999,
+            "{other:?} optimum coincides with the ℓ∞ one"
+        );
     }
-    let params = write(dir.path(), "p.json", &serde_json::json!({"theta": mm.theta}).to_string());
+    let params = write(
+        dir.path(),
+        "p.json",
+        &serde_json::json!({"theta": mm.theta}).to_string(),
+    );
     let out = bin()
-        .args(["check", "--data", csv.to_str().unwrap(), "--model", "linear", "--params", params.to_str().unwrap()])
-        .args(["--norm", "linf", "--norm", "l2", "--norm", "l1", "--own", "linf", "--json"])
+        .args([
+            "check",
+            "--data",
+            csv.to_str().unwrap(),
+            "--model",
+            "linear",
+            "--params",
+            params.to_str().unwrap(),
+        ])
+        .args([
+            "--norm", "linf", "--norm", "l2", "--norm", "l1", "--own", "linf", "--json",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let certs = v.as_array().unwrap();
     assert_eq!(certs.len(), 3);
-    for key in ["norm", "margin", "kappa", "eps2", "eps_inf", "delta", "delta_rel", "tau", "support", "lambda", "verdict", "tolerances"] {
+    for key in [
+        "norm",
+        "margin",
+        "kappa",
+        "eps2",
+        "eps_inf",
+        "delta",
+        "delta_rel",
+        "tau",
+        "support",
+        "lambda",
+        "verdict",
+        "tolerances",
+    ] {
         assert!(certs[0].get(key).is_some(), "missing field `{key}`");
     }
     assert_eq!(certs[0]["verdict"], "kkt");
@@ -311,33 +345,91 @@ fn check_command_certifies_maxmargin_solutions() {
     assert_eq!(certs[2]["verdict"], "not_kkt");
     // Errors: unknown norm, wrong parameter count, unknown model, non-separating θ.
     let bad_norm = bin()
-        .args(["check", "--data", csv.to_str().unwrap(), "--model", "linear", "--params", params.to_str().unwrap(), "--norm", "l9"])
+        .args([
+            "check",
+            "--data",
+            csv.to_str().unwrap(),
+            "--model",
+            "linear",
+            "--params",
+            params.to_str().unwrap(),
+            "--norm",
+            "l9",
+        ])
         .output()
         .unwrap();
     assert_eq!(bad_norm.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad_norm.stderr).contains("l9"));
     let short = write(dir.path(), "short.json", r#"{"theta": [1.0, 2.0]}"#);
     let o = bin()
-        .args(["check", "--data", csv.to_str().unwrap(), "--model", "linear", "--params", short.to_str().unwrap(), "--norm", "l2"])
+        .args([
+            "check",
+            "--data",
+            csv.to_str().unwrap(),
+            "--model",
+            "linear",
+            "--params",
+            short.to_str().unwrap(),
+            "--norm",
+            "l2",
+        ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("8 parameters"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("8 parameters"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let o = bin()
-        .args(["check", "--data", csv.to_str().unwrap(), "--model", "cubic", "--params", params.to_str().unwrap(), "--norm", "l2"])
+        .args([
+            "check",
+            "--data",
+            csv.to_str().unwrap(),
+            "--model",
+            "cubic",
+            "--params",
+            params.to_str().unwrap(),
+            "--norm",
+            "l2",
+        ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     let neg: Vec<f64> = mm.theta.iter().map(|x| -x).collect();
-    let negp = write(dir.path(), "neg.json", &serde_json::json!({"theta": neg}).to_string());
+    let negp = write(
+        dir.path(),
+        "neg.json",
+        &serde_json::json!({"theta": neg}).to_string(),
+    );
     let o = bin()
-        .args(["check", "--data", csv.to_str().unwrap(), "--model", "linear", "--params", negp.to_str().unwrap(), "--norm", "l2"])
+        .args([
+            "check",
+            "--data",
+            csv.to_str().unwrap(),
+            "--model",
+            "linear",
+            "--params",
+            negp.to_str().unwrap(),
+            "--norm",
+            "l2",
+        ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not separable"));
     let o = bin()
-        .args(["check", "--data", csv.to_str().unwrap(), "--model", "linear", "--params", csv.to_str().unwrap(), "--norm", "l2"])
+        .args([
+            "check",
+            "--data",
+            csv.to_str().unwrap(),
+            "--model",
+            "linear",
+            "--params",
+            csv.to_str().unwrap(),
+            "--norm",
+            "l2",
+        ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "malformed JSON");

@@ -1,77 +1,30 @@
 //! Property suite for the homogeneous models (DESIGN §7).
 //!
-//! One generic checker, [`check_model`], runs on every built-in model (linear; two-layer with
-//! ReLU, ReLU², ReLU^1.5, z², leaky ReLU(½); a frozen two-layer net; deep linear nets;
-//! the diagonal linear net) and checks, on random small data:
-//! * homogeneity f(x; cθ) = c^L f(x; θ);
-//! * Euler's identity ⟨θ, ∇f(x; θ)⟩ = L f(x; θ), also at a kink (a zero row of W makes a
-//!   pre-activation exactly 0), where the fixed subgradient σ'(0) of the crate is also checked;
-//! * the gradient against central finite differences (for two-layer nets only at inputs whose
-//!   pre-activations are ≥ 1e-3 away from 0, so the difference never straddles a kink);
-//! * the batched margins and weighted gradient against the per-sample path summed;
-//! * that the batched path is a pure function of its inputs (no stale workspace state).
+//! The generic battery — homogeneity f(x; cθ) = c^L f(x; θ), Euler's identity
+//! ⟨θ, ∇f⟩ = L f (also at a degenerate θ whose first hidden unit sits exactly at its kink),
+//! the gradient against central finite differences away from kinks, the batched margins and
+//! weighted gradient against the per-sample path, and workspace reuse — is the public
+//! `implicit_bias::testing::model`, run here through `model_conformance!` on every built-in
+//! model (linear; two-layer with ReLU, ReLU², ReLU^1.5, z², leaky ReLU(½); frozen two-layer
+//! nets; deep linear nets; the diagonal linear net), exactly as a downstream crate runs it
+//! on its own models. Tolerances are documented in that module.
 //!
-//! **Tolerances.** Rounding error of f, ∇f and their sums is at most a small multiple of
-//! ε·(number of terms)·(sum of |terms|); every term is bounded by
-//! `mag = (1 + ‖θ‖₂)^L (1 + ‖x‖₂)^L` for these models with entries in [−1, 1]
-//! (|σ(z)| ≤ |z|^{deg σ} and Cauchy–Schwarz), so checks use `C·ε·(p + m)·mag` with C = 64.
-//! With p ≤ 25 and L ≤ 3 that is ≤ 1e-9 while a wrong formula is off by O(0.1).
+//! This file keeps the tests specific to one model: the fixed kink subgradient σ'(0) of the
+//! two-layer nets, hand-computed values, the GEMM path at training size, initialization,
+//! spec strings, activations and the Clarke relaxation.
 
 use implicit_bias::data::Dataset;
 use implicit_bias::error::Error;
+use implicit_bias::model_conformance;
 use implicit_bias::models::init::{fan_in, initialize};
 use implicit_bias::models::{Activation, Init, Model, ModelSpec, TwoLayer};
-use implicit_bias::params::{dot, norm2, BlockShape, Layout};
+use implicit_bias::params::{BlockShape, Layout};
+use implicit_bias::testing::model::{check_batched, degenerate_theta, model_case, ModelCase};
 use nalgebra::DMatrix;
 use proptest::prelude::*;
 use quickcheck::{quickcheck, TestResult};
 
 const D: usize = 3;
-const EPS: f64 = f64::EPSILON;
-
-/// One random test case: data (m ≤ 6 samples in [−1, 1]^D), weights w ∈ (0, 1], a parameter
-/// vector with entries in [−1, 1], a second one (for the stale-state check) and a scale c.
-#[derive(Debug, Clone)]
-struct Case {
-    data: Dataset,
-    w: Vec<f64>,
-    theta: Vec<f64>,
-    theta2: Vec<f64>,
-    c: f64,
-}
-
-fn case_strategy(p: usize) -> impl Strategy<Value = Case> {
-    (1usize..=6).prop_flat_map(move |m| {
-        (
-            prop::collection::vec(-1.0f64..1.0, m * D),
-            prop::collection::vec(prop::bool::ANY, m),
-            prop::collection::vec(0.01f64..=1.0, m),
-            prop::collection::vec(-1.0f64..1.0, p),
-            prop::collection::vec(-1.0f64..1.0, p),
-            0.25f64..4.0,
-        )
-            .prop_map(move |(x, y, w, theta, theta2, c)| {
-                let x = DMatrix::from_row_slice(m, D, &x);
-                let y = y.iter().map(|&b| if b { 1.0 } else { -1.0 }).collect();
-                Case {
-                    data: Dataset::new(x, y).unwrap(),
-                    w,
-                    theta,
-                    theta2,
-                    c,
-                }
-            })
-    })
-}
-
-/// Upper bound on the sum of |terms| of f(x; θ) (see the module docs).
-fn mag(theta: &[f64], x: &[f64], l: f64) -> f64 {
-    (1.0 + norm2(theta)).powf(l) * (1.0 + norm2(x)).powf(l)
-}
-
-fn tol(model: &dyn Model, theta: &[f64], x: &[f64], m: usize) -> f64 {
-    64.0 * EPS * (model.layout().len() + m) as f64 * mag(theta, x, model.degree())
-}
 
 /// The model for a spec string on ℝ^D (frozen u drawn by `instantiate`, uniform ±1/k-ish).
 fn model_for(spec: &str) -> Box<dyn Model> {
@@ -83,183 +36,44 @@ fn model_for(spec: &str) -> Box<dyn Model> {
         .0
 }
 
-/// θ with the first row of the first-layer matrix (block `W` or `W1`) set to 0, so that the
-/// first hidden unit has pre-activation exactly 0 for every input (a kink for ReLU).
-fn kink_theta(model: &dyn Model, theta: &[f64]) -> Vec<f64> {
-    let mut t = theta.to_vec();
-    if let Some(b) = model.layout().block("W").or(model.layout().block("W1")) {
-        let (_, cols) = b.shape.as_matrix();
-        t[b.offset..b.offset + cols].fill(0.0);
-    }
-    t
-}
+model_conformance!(linear, model_for("linear"));
+model_conformance!(two_layer_relu, model_for("two_layer:relu:k=4"));
+model_conformance!(two_layer_relu_pow2, model_for("two_layer:relu_pow:2:k=4"));
+model_conformance!(
+    two_layer_relu_pow15,
+    model_for("two_layer:relu_pow:1.5:k=4")
+);
+model_conformance!(two_layer_quadratic, model_for("two_layer:quadratic:k=4"));
+model_conformance!(two_layer_leaky, model_for("two_layer:leaky_relu:0.5:k=4"));
+model_conformance!(
+    two_layer_frozen_relu,
+    model_for("two_layer_frozen:relu:k=4")
+);
+model_conformance!(
+    two_layer_frozen_leaky,
+    model_for("two_layer_frozen:leaky_relu:0.5:k=4")
+);
+model_conformance!(deep_linear_2, model_for("deep_linear:2"));
+model_conformance!(deep_linear_3, model_for("deep_linear:3"));
+model_conformance!(deep_linear_4_wide, model_for("deep_linear:4:k=5"));
+model_conformance!(diagonal_linear, model_for("diagonal_linear"));
 
-/// Pre-activations Wx of the first layer when the model has a `W` block (two-layer nets).
-fn pre_activations(model: &dyn Model, theta: &[f64], x: &[f64]) -> Vec<f64> {
-    match model.layout().block("W") {
-        Some(b) => {
-            let (_, cols) = b.shape.as_matrix();
-            theta[b.range()]
-                .chunks_exact(cols)
-                .map(|r| dot(r, x))
-                .collect()
-        }
-        None => Vec::new(),
-    }
-}
-
-fn grad(model: &dyn Model, theta: &[f64], x: &[f64]) -> Vec<f64> {
-    let mut g = vec![f64::NAN; model.layout().len()];
-    model.gradient(theta, x, &mut g);
-    g
-}
-
-/// Batched (q, Σ_i w_i y_i ∇f(x_i)) with the given workspace.
-fn batched(
-    model: &dyn Model,
-    theta: &[f64],
-    data: &Dataset,
-    w: &[f64],
-    ws: &mut implicit_bias::models::Workspace,
-) -> (Vec<f64>, Vec<f64>) {
-    let mut q = vec![f64::NAN; data.m()];
-    let mut g = vec![f64::NAN; model.layout().len()];
-    model.margins(theta, data, ws, &mut q);
-    model.weighted_gradient(theta, data, w, ws, &mut g);
-    (q, g)
-}
-
-/// Batched path vs the per-sample path summed, at θ.
-fn check_batched(model: &dyn Model, theta: &[f64], case: &Case) -> Result<(), TestCaseError> {
-    let data = &case.data;
-    let m = data.m();
-    let mut ws = model.workspace(m);
-    let (q, g) = batched(model, theta, data, &case.w, &mut ws);
-    let p = model.layout().len();
-    let mut want = vec![0.0; p];
-    let mut gtol = 0.0;
-    for (i, &q_batched) in q.iter().enumerate() {
-        let x = data.row(i);
-        let t = tol(model, theta, &x, m);
-        let qi = data.y[i] * model.forward(theta, &x);
-        prop_assert!(
-            (q_batched - qi).abs() <= t,
-            "margin {i}: batched {q_batched} vs {qi}"
-        );
-        let gi = grad(model, theta, &x);
-        for (wj, gj) in want.iter_mut().zip(&gi) {
-            *wj += case.w[i] * data.y[i] * gj;
-        }
-        gtol += case.w[i] * t;
-    }
-    for j in 0..p {
-        prop_assert!(
-            (g[j] - want[j]).abs() <= gtol,
-            "gradient entry {j}: batched {} vs per-sample sum {}",
-            g[j],
-            want[j]
-        );
-    }
-    Ok(())
-}
-
-/// The generic checker, run on every model.
-fn check_model(model: &dyn Model, case: &Case) -> Result<(), TestCaseError> {
-    let l = model.degree();
-    let theta = &case.theta;
-    let p = model.layout().len();
-    prop_assert_eq!(theta.len(), p);
-    let m = case.data.m();
-    let scaled: Vec<f64> = theta.iter().map(|t| case.c * t).collect();
-    let kink = kink_theta(model, theta);
-    for i in 0..m {
-        let x = case.data.row(i);
-        let f = model.forward(theta, &x);
-        let t = tol(model, theta, &x, 1);
-
-        // Homogeneity: f(x; cθ) = c^L f(x; θ); the tolerance is that of f(cθ).
-        let fc = model.forward(&scaled, &x);
-        let tc = tol(model, &scaled, &x, 1) + case.c.powf(l) * t;
-        prop_assert!(
-            (fc - case.c.powf(l) * f).abs() <= tc,
-            "homogeneity: f(cθ) = {fc}, c^L f(θ) = {} (c = {}, L = {l})",
-            case.c.powf(l) * f,
-            case.c
-        );
-
-        // Euler: ⟨θ, ∇f⟩ = L f, at θ and at a kink.
-        for th in [theta, &kink] {
-            let g = grad(model, th, &x);
-            let lhs = dot(th, &g);
-            let f = model.forward(th, &x);
-            let t = tol(model, th, &x, 1) * (1.0 + l);
-            prop_assert!(
-                (lhs - l * f).abs() <= t,
-                "Euler: ⟨θ,∇f⟩ = {lhs}, L f = {}",
-                l * f
-            );
-        }
-
-        // Finite differences, away from kinks (|pre-activation| ≥ 1e-3; the step moves a
-        // pre-activation by ≤ h‖x‖ ≈ 2e-5). Central-difference error ≤ h²/6·|f'''| +
-        // ε|f|/h; with h = 1e-5 both are ≤ 1e-7·mag even for ReLU^1.5 (|σ'''| ∝ z^{-3/2}).
-        if pre_activations(model, theta, &x)
-            .iter()
-            .all(|z| z.abs() >= 1e-3)
-        {
-            let g = grad(model, theta, &x);
-            let h = 1e-5;
-            let ftol = 1e-6 * mag(theta, &x, l);
-            let mut tp = theta.clone();
-            for j in 0..p {
-                tp[j] = theta[j] + h;
-                let fp = model.forward(&tp, &x);
-                tp[j] = theta[j] - h;
-                let fm = model.forward(&tp, &x);
-                tp[j] = theta[j];
-                let fd = (fp - fm) / (2.0 * h);
-                prop_assert!(
-                    (fd - g[j]).abs() <= ftol,
-                    "∂f/∂θ_{j}: analytic {} vs finite difference {fd}",
-                    g[j]
-                );
-            }
-        }
-    }
-
-    // Batched vs per-sample, at θ and at the kink.
-    check_batched(model, theta, case)?;
-    check_batched(model, &kink, case)?;
-
-    // No stale state: (θ, w), then (θ2, reversed w), then (θ, w) again with the same
-    // workspace gives bit-identical results, and so does a foreign (default) workspace.
-    let mut ws = model.workspace(m);
-    let first = batched(model, theta, &case.data, &case.w, &mut ws);
-    let w2: Vec<f64> = case.w.iter().rev().copied().collect();
-    let _ = batched(model, &case.theta2, &case.data, &w2, &mut ws);
-    let again = batched(model, theta, &case.data, &case.w, &mut ws);
-    prop_assert_eq!(&first, &again);
-    let mut foreign = implicit_bias::models::Workspace::default();
-    let fresh = batched(model, theta, &case.data, &case.w, &mut foreign);
-    prop_assert_eq!(&first, &fresh);
-    Ok(())
-}
-
-/// The fixed kink subgradient: with row 0 of W zero, ∇w_0 f = u_0 σ'(0) x exactly
-/// (0 for ReLU, a·u_0·x for leaky ReLU).
+/// The fixed kink subgradient: with row 0 of W zero (the battery's degenerate θ), ∇w_0 f =
+/// u_0 σ'(0) x exactly (0 for ReLU, a·u_0·x for leaky ReLU).
 fn check_kink_subgradient(
     model: &dyn Model,
     act: Activation,
-    case: &Case,
+    case: &ModelCase,
 ) -> Result<(), TestCaseError> {
-    let kink = kink_theta(model, &case.theta);
+    let kink = degenerate_theta(model, &case.theta);
     let u0 = match model.frozen_output() {
         Some(u) => u[0],
         None => kink[model.layout().block("u").unwrap().offset],
     };
     for i in 0..case.data.m() {
         let x = case.data.row(i);
-        let g = grad(model, &kink, &x);
+        let mut g = vec![f64::NAN; model.layout().len()];
+        model.gradient(&kink, &x, &mut g);
         for l in 0..D {
             prop_assert_eq!(g[l], u0 * act.derivative(0.0) * x[l]);
         }
@@ -271,37 +85,32 @@ fn config() -> ProptestConfig {
     ProptestConfig::with_cases(64)
 }
 
-macro_rules! model_properties {
+macro_rules! kink_subgradient {
     ($($name:ident => $spec:expr),* $(,)?) => {
         $(
             proptest! {
                 #![proptest_config(config())]
                 #[test]
-                fn $name(case in case_strategy(model_for($spec).layout().len())) {
+                fn $name(case in model_case(model_for($spec).layout().len(), D)) {
                     let model = model_for($spec);
-                    check_model(model.as_ref(), &case)?;
-                    if let ModelSpec::TwoLayer { activation, .. } = ModelSpec::parse($spec).unwrap() {
-                        check_kink_subgradient(model.as_ref(), activation, &case)?;
-                    }
+                    let ModelSpec::TwoLayer { activation, .. } = ModelSpec::parse($spec).unwrap() else {
+                        panic!("{} is not a two-layer net", $spec);
+                    };
+                    check_kink_subgradient(model.as_ref(), activation, &case)?;
                 }
             }
         )*
     };
 }
 
-model_properties! {
-    linear => "linear",
-    two_layer_relu => "two_layer:relu:k=4",
-    two_layer_relu_pow2 => "two_layer:relu_pow:2:k=4",
-    two_layer_relu_pow15 => "two_layer:relu_pow:1.5:k=4",
-    two_layer_quadratic => "two_layer:quadratic:k=4",
-    two_layer_leaky => "two_layer:leaky_relu:0.5:k=4",
-    two_layer_frozen_relu => "two_layer_frozen:relu:k=4",
-    two_layer_frozen_leaky => "two_layer_frozen:leaky_relu:0.5:k=4",
-    deep_linear_2 => "deep_linear:2",
-    deep_linear_3 => "deep_linear:3",
-    deep_linear_4_wide => "deep_linear:4:k=5",
-    diagonal_linear => "diagonal_linear",
+kink_subgradient! {
+    kink_subgradient_relu => "two_layer:relu:k=4",
+    kink_subgradient_relu_pow2 => "two_layer:relu_pow:2:k=4",
+    kink_subgradient_relu_pow15 => "two_layer:relu_pow:1.5:k=4",
+    kink_subgradient_quadratic => "two_layer:quadratic:k=4",
+    kink_subgradient_leaky => "two_layer:leaky_relu:0.5:k=4",
+    kink_subgradient_frozen_relu => "two_layer_frozen:relu:k=4",
+    kink_subgradient_frozen_leaky => "two_layer_frozen:leaky_relu:0.5:k=4",
 }
 
 #[test]
@@ -398,14 +207,7 @@ fn two_layer_batched_at_training_size() {
                 .instantiate(d, &Init::Uniform { alpha: 1.0 }, 9)
                 .unwrap();
             let theta: Vec<f64> = theta.iter().map(|t| t * 10.0).collect();
-            let case = Case {
-                data: data.clone(),
-                w: w.clone(),
-                theta: theta.clone(),
-                theta2: theta,
-                c: 1.0,
-            };
-            check_batched(model.as_ref(), &case.theta, &case).unwrap();
+            check_batched(model.as_ref(), &theta, &data, &w).unwrap();
         }
     }
 }
@@ -830,8 +632,14 @@ fn clarke_gradient_brackets_the_one_sided_gradients() {
         for i in 0..p {
             // The u-part moves by O(δ‖x‖²); the W-part is exact.
             let tol = 1e-6;
-            assert!((g_plus[i] - full[i]).abs() < tol, "{act}: right side, coord {i}");
-            assert!((g_minus[i] - base[i]).abs() < tol, "{act}: left side, coord {i}");
+            assert!(
+                (g_plus[i] - full[i]).abs() < tol,
+                "{act}: right side, coord {i}"
+            );
+            assert!(
+                (g_minus[i] - base[i]).abs() < tol,
+                "{act}: left side, coord {i}"
+            );
         }
         // Away from kinks: no directions, base = ∇f.
         theta[0] = 2.5;
@@ -844,5 +652,7 @@ fn clarke_gradient_brackets_the_one_sided_gradients() {
     // Smooth activations never report kinks.
     let model = TwoLayer::new(Activation::ReluPow(2.0), 2, 2);
     let mut base = vec![0.0; 6];
-    assert!(model.clarke_gradient(&[0.0; 6], &[1.0, 1.0], 1e-9, &mut base).is_empty());
+    assert!(model
+        .clarke_gradient(&[0.0; 6], &[1.0, 1.0], 1e-9, &mut base)
+        .is_empty());
 }

@@ -1,6 +1,12 @@
 //! Norm laws (DESIGN §7) for every built-in norm, the dense linear-algebra helpers behind
 //! the spectral norms and Muon, and the `NormSpec` parse/Display contract.
 //!
+//! The laws themselves (Hölder, ⟨g, steepest(g)⟩ = N_*(g), N(steepest(g)) = 1, subgradient
+//! pairing, dual of the dual, homogeneity, triangle inequality) are the public battery
+//! `implicit_bias::testing::norm`, run here through `norm_conformance!` for every built-in
+//! norm on every layout family it is defined on — the same battery a downstream crate runs
+//! on its own norms. This file keeps the unit tests specific to one norm.
+//!
 //! Tolerances: every quantity below is a sum of at most p = layout.len() rounded terms or
 //! comes from a backward-stable SVD whose error is O(max(rows, cols)·ε·σ_max); the
 //! relative tolerance `tol(p) = 64·(p + 4)·ε` covers both with a safety factor of ~10 while
@@ -9,25 +15,16 @@
 
 use implicit_bias::error::Error;
 use implicit_bias::linalg;
+use implicit_bias::norm_conformance;
 use implicit_bias::norms::{
     BlockNormKind, Linf, Lp, MaxBlock, MaxSpectral, Norm, NormSpec, Spectral, WeightedL2, L1, L2,
 };
 use implicit_bias::params::{dot, norm2, BlockShape, Layout};
-use proptest::prelude::*;
-use quickcheck::QuickCheck;
+use implicit_bias::testing::norm::tol;
+use implicit_bias::testing::{matrix_layout as one_matrix, net_layout as two_block, LayoutFamily};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
-
-/// Relative tolerance for a problem with p parameters (see the file docs).
-fn tol(p: usize) -> f64 {
-    64.0 * (p as f64 + 4.0) * f64::EPSILON
-}
-
-/// Σ_j |a_j b_j|: the natural rounding scale of ⟨a, b⟩.
-fn abs_dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x * y).abs()).sum()
-}
 
 /// Assert a ≈ b within `t` relative to `scale`.
 fn assert_close(a: f64, b: f64, scale: f64, t: f64, what: &str) {
@@ -49,131 +46,6 @@ fn assert_le(a: f64, b: f64, scale: f64, t: f64, what: &str) {
     );
 }
 
-/// The whole battery of norm laws for one (norm, layout, x, g):
-/// * N(x), N_*(g) finite and ≥ 0; N(0) = N_*(0) = 0;
-/// * Hölder ⟨g, x⟩ ≤ N_*(g)·N(x), and ⟨x, steepest(g)⟩ ≤ N_*(x) (d = steepest(g) has N(d) = 1);
-/// * ⟨g, steepest(g)⟩ = N_*(g), N(steepest(g)) = 1 for g ≠ 0, steepest(0) = 0;
-/// * s = subgradient(x): ⟨s, x⟩ = N(x), N_*(s) ≤ 1, and (dual of the dual) N_*(s) = 1 for
-///   x ≠ 0 so that ⟨x, s⟩/N_*(s) = N(x) attains max_{N_*(v) ≤ 1} ⟨x, v⟩; subgradient(0) = 0;
-/// * ⟨x, g⟩/N_*(g) ≤ N(x) for the random g (no dual-ball element beats the subgradient).
-fn check_norm_laws(norm: &dyn Norm, layout: &Layout, x: &[f64], g: &[f64]) {
-    let p = layout.len();
-    let t = tol(p);
-    let name = norm.name();
-    norm.validate(layout)
-        .unwrap_or_else(|e| panic!("{name} rejected {}: {e}", layout.describe()));
-    let nx = norm.value(layout, x);
-    let dg = norm.dual(layout, g);
-    assert!(nx.is_finite() && nx >= 0.0, "{name}: N(x) = {nx}");
-    assert!(dg.is_finite() && dg >= 0.0, "{name}: N_*(g) = {dg}");
-    let zero = vec![0.0; p];
-    assert_eq!(norm.value(layout, &zero), 0.0, "{name}: N(0)");
-    assert_eq!(norm.dual(layout, &zero), 0.0, "{name}: N_*(0)");
-
-    // Hölder.
-    assert_le(
-        dot(g, x),
-        dg * nx,
-        dg * nx + abs_dot(g, x),
-        t,
-        &format!("{name}: Hölder"),
-    );
-
-    // Steepest direction.
-    let mut d = vec![f64::NAN; p];
-    norm.steepest(layout, &zero, &mut d);
-    assert!(d.iter().all(|&v| v == 0.0), "{name}: steepest(0) = {d:?}");
-    norm.steepest(layout, g, &mut d);
-    if g.iter().all(|&v| v == 0.0) {
-        assert!(d.iter().all(|&v| v == 0.0), "{name}: steepest(0) = {d:?}");
-    } else {
-        assert_close(
-            dot(g, &d),
-            dg,
-            dg + abs_dot(g, &d),
-            t,
-            &format!("{name}: ⟨g, steepest(g)⟩ = N_*(g)"),
-        );
-        assert_close(
-            norm.value(layout, &d),
-            1.0,
-            1.0,
-            t,
-            &format!("{name}: N(steepest(g)) = 1"),
-        );
-        let dx = norm.dual(layout, x);
-        assert_le(
-            dot(x, &d),
-            dx,
-            dx + abs_dot(x, &d),
-            t,
-            &format!("{name}: ⟨x, steepest(g)⟩ ≤ N_*(x)"),
-        );
-    }
-
-    // Subgradient and dual of the dual.
-    let mut s = vec![f64::NAN; p];
-    norm.subgradient(layout, &zero, &mut s);
-    assert!(
-        s.iter().all(|&v| v == 0.0),
-        "{name}: subgradient(0) = {s:?}"
-    );
-    norm.subgradient(layout, x, &mut s);
-    if x.iter().all(|&v| v == 0.0) {
-        assert!(
-            s.iter().all(|&v| v == 0.0),
-            "{name}: subgradient(0) = {s:?}"
-        );
-    } else {
-        let ds = norm.dual(layout, &s);
-        assert_close(
-            dot(&s, x),
-            nx,
-            nx + abs_dot(&s, x),
-            t,
-            &format!("{name}: ⟨s, x⟩ = N(x)"),
-        );
-        assert_le(ds, 1.0, 1.0, t, &format!("{name}: N_*(s) ≤ 1"));
-        assert_close(
-            ds,
-            1.0,
-            1.0,
-            t,
-            &format!("{name}: N_*(s) = 1 (dual of the dual)"),
-        );
-        assert_close(
-            dot(x, &s) / ds,
-            nx,
-            nx + abs_dot(x, &s),
-            2.0 * t,
-            &format!("{name}: ⟨x, s⟩/N_*(s) = N(x)"),
-        );
-    }
-    if dg > 0.0 {
-        assert_le(
-            dot(x, g) / dg,
-            nx,
-            nx + abs_dot(x, g) / dg,
-            t,
-            &format!("{name}: ⟨x, g⟩/N_*(g) ≤ N(x)"),
-        );
-    }
-}
-
-/// Layout [W: k×d matrix, u: k vector] (the two-layer net's layout).
-fn two_block(k: usize, d: usize) -> Layout {
-    Layout::new([
-        ("W", BlockShape::Matrix { rows: k, cols: d }),
-        ("u", BlockShape::Vector(k)),
-    ])
-    .unwrap()
-}
-
-/// Layout with a single matrix block M: rows×cols.
-fn one_matrix(rows: usize, cols: usize) -> Layout {
-    Layout::new([("M", BlockShape::Matrix { rows, cols })]).unwrap()
-}
-
 fn max_block(entries: &[(&str, BlockNormKind, f64)]) -> Box<dyn Norm> {
     Box::new(
         MaxBlock::new(
@@ -186,8 +58,106 @@ fn max_block(entries: &[(&str, BlockNormKind, f64)]) -> Box<dyn Norm> {
     )
 }
 
-/// Every norm that is defined on `layout`: the entrywise ones, weighted ℓ2 with weights h,
-/// max-spectral, a hybrid, several mixed max-block norms, and `spectral` on one-block layouts.
+/// Name of the only block of a single-block layout.
+fn only_block(layout: &Layout) -> &str {
+    &layout.blocks()[0].name
+}
+
+// ---------------------------------------------------------------------------------------
+// The battery for every built-in norm.
+// ---------------------------------------------------------------------------------------
+
+/// Every layout family: single vector blocks (n ≤ 8), [W: k×d, u: k] (k ≤ 4, d ≤ 5), single
+/// matrix blocks (≤ 5×5), and the fixed layouts [W: 3×4, u: 3] and [M: 3×4].
+fn all_layouts() -> Vec<LayoutFamily> {
+    vec![
+        LayoutFamily::vectors(8),
+        LayoutFamily::nets(4, 5),
+        LayoutFamily::matrices(5, 5),
+        LayoutFamily::fixed(two_block(3, 4)),
+        LayoutFamily::fixed(one_matrix(3, 4)),
+    ]
+}
+
+/// Layouts with a single block (where `spectral` and one-block max-norms are defined).
+fn single_block_layouts() -> Vec<LayoutFamily> {
+    vec![
+        LayoutFamily::vectors(8),
+        LayoutFamily::matrices(5, 5),
+        LayoutFamily::fixed(one_matrix(3, 4)),
+    ]
+}
+
+/// The [W, u] layouts (block names used by the mixed max-block norms).
+fn net_layouts() -> Vec<LayoutFamily> {
+    vec![
+        LayoutFamily::nets(4, 5),
+        LayoutFamily::fixed(two_block(3, 4)),
+    ]
+}
+
+norm_conformance!(l1, |_, _| L1, all_layouts());
+norm_conformance!(l2, |_, _| L2, all_layouts());
+norm_conformance!(linf, |_, _| Linf, all_layouts());
+norm_conformance!(lp_1_5, |_, _| Lp::new(1.5).unwrap(), all_layouts());
+norm_conformance!(lp_3, |_, _| Lp::new(3.0).unwrap(), all_layouts());
+norm_conformance!(
+    weighted_l2,
+    |_, h: &[f64]| WeightedL2::new(h.to_vec()).unwrap(),
+    all_layouts()
+);
+norm_conformance!(max_spectral, |_, _| MaxSpectral, all_layouts());
+norm_conformance!(
+    hybrid_2_0_5,
+    |l: &Layout, _| MaxBlock::hybrid(l, 2.0, 0.5).unwrap(),
+    all_layouts()
+);
+norm_conformance!(spectral, |_, _| Spectral, single_block_layouts());
+norm_conformance!(
+    max_block_single_spectral,
+    |l: &Layout, _| max_block(&[(only_block(l), BlockNormKind::Spectral, 0.5)]),
+    single_block_layouts()
+);
+norm_conformance!(
+    max_block_single_lp3,
+    |l: &Layout, _| max_block(&[(only_block(l), BlockNormKind::Lp(3.0), 2.0)]),
+    single_block_layouts()
+);
+norm_conformance!(
+    max_block_spectral_lp3,
+    |_, _| max_block(&[
+        ("W", BlockNormKind::Spectral, 2.0),
+        ("u", BlockNormKind::Lp(3.0), 0.5)
+    ]),
+    net_layouts()
+);
+norm_conformance!(
+    max_block_lp1_5_l1,
+    |_, _| max_block(&[
+        ("W", BlockNormKind::Lp(1.5), 0.7),
+        ("u", BlockNormKind::L1, 2.0)
+    ]),
+    net_layouts()
+);
+norm_conformance!(
+    max_block_l2_linf,
+    |_, _| max_block(&[
+        ("W", BlockNormKind::L2, 1.0),
+        ("u", BlockNormKind::Linf, 3.0)
+    ]),
+    net_layouts()
+);
+norm_conformance!(
+    max_block_reversed_spectral_l1,
+    |_, _| max_block(&[
+        ("u", BlockNormKind::Spectral, 1.3),
+        ("W", BlockNormKind::L1, 0.25)
+    ]),
+    net_layouts()
+);
+
+/// Every norm that is defined on `layout` (the same set as the battery above): for the
+/// spec-string contract below.
 fn norms_for(layout: &Layout, h: &[f64]) -> Vec<Box<dyn Norm>> {
     let mut v: Vec<Box<dyn Norm>> = vec![
         Box::new(L1),
@@ -199,120 +169,22 @@ fn norms_for(layout: &Layout, h: &[f64]) -> Vec<Box<dyn Norm>> {
         Box::new(MaxSpectral),
         Box::new(MaxBlock::hybrid(layout, 2.0, 0.5).unwrap()),
     ];
-    let names: Vec<&str> = layout.blocks().iter().map(|b| b.name.as_str()).collect();
-    match names.as_slice() {
-        [one] => {
-            v.push(Box::new(Spectral));
-            v.push(max_block(&[(one, BlockNormKind::Spectral, 0.5)]));
-            v.push(max_block(&[(one, BlockNormKind::Lp(3.0), 2.0)]));
-        }
-        _ => {
-            use BlockNormKind as K;
-            v.push(max_block(&[
-                ("W", K::Spectral, 2.0),
-                ("u", K::Lp(3.0), 0.5),
-            ]));
-            v.push(max_block(&[("W", K::Lp(1.5), 0.7), ("u", K::L1, 2.0)]));
-            v.push(max_block(&[("W", K::L2, 1.0), ("u", K::Linf, 3.0)]));
-            v.push(max_block(&[("u", K::Spectral, 1.3), ("W", K::L1, 0.25)]));
-        }
+    if layout.blocks().len() == 1 {
+        let one = only_block(layout);
+        v.push(Box::new(Spectral));
+        v.push(max_block(&[(one, BlockNormKind::Spectral, 0.5)]));
+        v.push(max_block(&[(one, BlockNormKind::Lp(3.0), 2.0)]));
+    } else {
+        use BlockNormKind as K;
+        v.push(max_block(&[
+            ("W", K::Spectral, 2.0),
+            ("u", K::Lp(3.0), 0.5),
+        ]));
+        v.push(max_block(&[("W", K::Lp(1.5), 0.7), ("u", K::L1, 2.0)]));
+        v.push(max_block(&[("W", K::L2, 1.0), ("u", K::Linf, 3.0)]));
+        v.push(max_block(&[("u", K::Spectral, 1.3), ("W", K::L1, 0.25)]));
     }
     v
-}
-
-/// An entry: mostly continuous, sometimes a small integer (ties, zeros, rank deficiency).
-fn entry() -> impl Strategy<Value = f64> {
-    prop_oneof![4 => -10.0..10.0f64, 1 => (-2i32..=2).prop_map(f64::from)]
-}
-
-/// A vector of p entries times 10^e, e ∈ {−100, 0, 100} (overflow/underflow safety); one
-/// time in four all entries are small integers, so ties at the max |entry| (the ℓ1 / ℓ∞
-/// tie-breaks) and between blocks (the max-block tie-break) are frequent.
-fn scaled_vec(p: usize) -> impl Strategy<Value = Vec<f64>> {
-    let v = prop_oneof![
-        3 => prop::collection::vec(entry(), p),
-        1 => prop::collection::vec((-2i32..=2).prop_map(f64::from), p),
-    ];
-    (v, prop_oneof![Just(1e-100), Just(1.0), Just(1e100)])
-        .prop_map(|(v, s)| v.into_iter().map(|x| x * s).collect())
-}
-
-/// (x, g, h) for a layout of p parameters.
-fn xgh(p: usize) -> impl Strategy<Value = (Vec<f64>, Vec<f64>, Vec<f64>)> {
-    (
-        scaled_vec(p),
-        scaled_vec(p),
-        prop::collection::vec(0.1..10.0f64, p),
-    )
-}
-
-fn check_all(layout: &Layout, x: &[f64], g: &[f64], h: &[f64]) {
-    for norm in norms_for(layout, h) {
-        check_norm_laws(norm.as_ref(), layout, x, g);
-    }
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
-
-    #[test]
-    fn laws_single_vector_block((n, (x, g, h)) in (1usize..=8).prop_flat_map(|n| (Just(n), xgh(n)))) {
-        check_all(&Layout::vector("theta", n).unwrap(), &x, &g, &h);
-    }
-
-    #[test]
-    fn laws_matrix_and_vector_blocks(
-        ((k, d), (x, g, h)) in (1usize..=4, 1usize..=5).prop_flat_map(|(k, d)| (Just((k, d)), xgh(k * d + k)))
-    ) {
-        check_all(&two_block(k, d), &x, &g, &h);
-    }
-
-    #[test]
-    fn laws_single_matrix_block(
-        ((r, c), (x, g, h)) in (1usize..=5, 1usize..=5).prop_flat_map(|(r, c)| (Just((r, c)), xgh(r * c)))
-    ) {
-        check_all(&one_matrix(r, c), &x, &g, &h);
-    }
-}
-
-/// Homogeneity N(cx) = |c|N(x) and the triangle inequality N(x+y) ≤ N(x) + N(y), for every
-/// norm and its dual, on [W: 3×4, u: 3] and on a single 3×4 block.
-#[test]
-fn homogeneity_and_triangle_quickcheck() {
-    fn prop(xs: Vec<i16>, ys: Vec<i16>, c: i8) -> bool {
-        let h: Vec<f64> = (0..15).map(|j| 0.5 + j as f64 / 8.0).collect();
-        for layout in [two_block(3, 4), one_matrix(3, 4)] {
-            let p = layout.len();
-            let v = |a: &[i16]| -> Vec<f64> {
-                (0..p)
-                    .map(|j| a.get(j).map_or(0.0, |&z| f64::from(z) / 64.0))
-                    .collect()
-            };
-            let (x, y) = (v(&xs), v(&ys));
-            let c = f64::from(c) / 8.0;
-            let cx: Vec<f64> = x.iter().map(|v| c * v).collect();
-            let xy: Vec<f64> = x.iter().zip(&y).map(|(a, b)| a + b).collect();
-            let t = tol(p);
-            for norm in norms_for(&layout, &h[..p]) {
-                type F<'a> = &'a dyn Fn(&[f64]) -> f64;
-                let value = |z: &[f64]| norm.value(&layout, z);
-                let dual = |z: &[f64]| norm.dual(&layout, z);
-                for f in [&value as F, &dual as F] {
-                    let (nx, ny) = (f(&x), f(&y));
-                    if (f(&cx) - c.abs() * nx).abs() > t * c.abs() * nx {
-                        return false;
-                    }
-                    if f(&xy) > (nx + ny) * (1.0 + t) {
-                        return false;
-                    }
-                }
-            }
-        }
-        true
-    }
-    QuickCheck::new()
-        .tests(200)
-        .quickcheck(prop as fn(Vec<i16>, Vec<i16>, i8) -> bool);
 }
 
 fn gaussian(rng: &mut ChaCha8Rng, n: usize) -> Vec<f64> {

@@ -15,7 +15,8 @@ use std::path::Path;
 
 #[test]
 fn sample_digits_margins_are_ordered_as_the_theory_predicts() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/experiments/sample_digits.toml");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/experiments/sample_digits.toml");
     let cfg = ExperimentConfig::load(&path).unwrap();
     let out = tempfile::tempdir().unwrap();
     let recs = run_experiment(&cfg, path.parent().unwrap(), out.path(), |_, _, _, _| {}).unwrap();
@@ -35,7 +36,10 @@ fn sample_digits_margins_are_ordered_as_the_theory_predicts() {
     assert_eq!(l2[0].0, "ngd_momentum", "ℓ2 ranking {l2:?}");
     let linf = best("linf");
     let top2: Vec<&str> = linf[..2].iter().map(|x| x.0).collect();
-    assert!(top2.contains(&"signum") && top2.contains(&"adam"), "ℓ∞ ranking {linf:?}");
+    assert!(
+        top2.contains(&"signum") && top2.contains(&"adam"),
+        "ℓ∞ ranking {linf:?}"
+    );
     let msp = best("max_spectral");
     assert_eq!(msp[0].0, "muon", "max-spectral ranking {msp:?}");
     // Runs and the trace were written.
