@@ -85,6 +85,11 @@ macro_rules! per_backend {
                 fn microlp() {
                     super::$f(LpBackend::Microlp)
                 }
+                #[cfg(feature = "highs")]
+                #[test]
+                fn highs() {
+                    super::$f(LpBackend::Highs)
+                }
             }
         )*
     };

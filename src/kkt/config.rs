@@ -37,6 +37,10 @@ pub enum LpBackend {
     Clarabel,
     /// good_lp's microlp backend: dense simplex, vertex solutions, no duals.
     Microlp,
+    /// good_lp's HiGHS backend (native C++; cargo feature `highs`, needs cmake and
+    /// libclang to build): for large cases.
+    #[cfg(feature = "highs")]
+    Highs,
 }
 
 impl LpBackend {
@@ -45,6 +49,8 @@ impl LpBackend {
         match self {
             LpBackend::Clarabel => LpBackend::Microlp,
             LpBackend::Microlp => LpBackend::Clarabel,
+            #[cfg(feature = "highs")]
+            LpBackend::Highs => LpBackend::Clarabel,
         }
     }
     /// `"clarabel"` / `"microlp"`.
@@ -52,6 +58,8 @@ impl LpBackend {
         match self {
             LpBackend::Clarabel => "clarabel",
             LpBackend::Microlp => "microlp",
+            #[cfg(feature = "highs")]
+            LpBackend::Highs => "highs",
         }
     }
 }

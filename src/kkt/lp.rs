@@ -249,6 +249,27 @@ fn solve_direct(
             };
             Ok((x, y, status.to_string()))
         }
+        #[cfg(feature = "highs")]
+        LpBackend::Highs => {
+            // HiGHS (native, feature `highs`): dual simplex / IPM chosen by HiGHS, duals returned.
+            let mut prob = vars
+                .minimise(obj)
+                .using(good_lp::solvers::highs::highs)
+                .set_time_limit(time_limit)
+                .set_threads(1);
+            prob.set_verbose(false);
+            let refs: Vec<_> = cons.into_iter().map(|c| prob.add_constraint(c)).collect();
+            let mut sol = prob.solve().map_err(|e| format!("highs: {e}"))?;
+            let x: Vec<f64> = cols.iter().map(|&v| sol.value(v)).collect();
+            let y = if duals {
+                let d = sol.compute_dual();
+                Some(refs.into_iter().map(|r| d.dual(r)).collect())
+            } else {
+                None
+            };
+            let _ = tol;
+            Ok((x, y, "optimal".to_string()))
+        }
         LpBackend::Microlp => {
             let mut prob = vars.minimise(obj).using(microlp);
             prob = prob.with_time_limit(time_limit);
@@ -286,6 +307,8 @@ pub(crate) fn solve_once(
             (x, duals.then_some(y), status)
         }
         (LpBackend::Clarabel, _) => solve_direct(lp, backend, tol, duals, time_limit)?,
+        #[cfg(feature = "highs")]
+        (LpBackend::Highs, _) => solve_direct(lp, backend, tol, duals, time_limit)?,
         (LpBackend::Microlp, _) => {
             let (x, _, status) = solve_direct(lp, backend, tol, false, time_limit)?;
             let y = if duals {
