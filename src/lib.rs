@@ -20,6 +20,9 @@
 //! * **[F]** — Flavors of Margin: implicit bias of steepest descent in homogeneous networks;
 //! * **[A]** — implicit bias of adaptive optimization (AdaGrad, RMSProp) on homogeneous nets.
 //!
+//! Adding your own optimizer, norm, model, dataset or theorem case: see `CONTRIBUTING.md`
+//! in the repository root.
+//!
 //! ## Layout
 //! * [`data`] — datasets, loaders, seeded generators;
 //! * [`loss`] — exponential / logistic losses in the log domain;
