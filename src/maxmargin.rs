@@ -130,7 +130,7 @@ pub fn max_margin(data: &Dataset, norm: MaxMarginNorm) -> Result<MaxMargin> {
         .iter()
         .map(|zi| dot(zi, &theta))
         .fold(f64::INFINITY, f64::min);
-    if !(q_min > 0.0) {
+    if q_min.is_nan() || q_min <= 0.0 {
         return Err(Error::NotSeparable(format!(
             "solver returned θ with min margin {q_min:.3e}: data not separable by a linear model"
         )));
