@@ -125,6 +125,14 @@ fn run_writes_runs_and_trace() {
         assert_eq!(v["theta"]["data"].as_array().unwrap().len(), 5);
         assert!(v["margins"]["l2"].as_f64().unwrap() > 0.0);
         assert!(v["trace"].as_array().unwrap().len() > 3);
+        // `run` adds the checker's certificate per traced norm (DESIGN §6 / issue 3).
+        for n in ["l2", "linf", "l1"] {
+            let verdict = v["check"][n]["verdict"].as_str().unwrap_or("missing");
+            assert!(
+                ["kkt", "not_kkt", "inconclusive", "coincident"].contains(&verdict),
+                "{f}: check[{n}] verdict {verdict}"
+            );
+        }
     }
     let csv = std::fs::read_to_string(out_dir.join("trace.csv")).unwrap();
     let header = csv.lines().next().unwrap();
