@@ -83,6 +83,9 @@ enum Command {
         /// Disable the Clarke relaxation at ReLU kinks.
         #[arg(long)]
         no_clarke: bool,
+        /// LP backend: clarabel (default), microlp, or highs (built with `--features highs`).
+        #[arg(long)]
+        backend: Option<String>,
         /// Machine-readable JSON output (an array with one certificate per norm).
         #[arg(long)]
         json: bool,
@@ -366,6 +369,7 @@ fn main() -> ExitCode {
             kappa_kkt,
             kappa_not,
             no_clarke,
+            backend,
             json,
         } => {
             let mut cfg = implicit_bias::kkt::CheckConfig::default();
@@ -379,6 +383,17 @@ fn main() -> ExitCode {
                 cfg.kappa_not = k;
             }
             cfg.clarke = !no_clarke;
+            if let Some(b) = backend {
+                match serde_json::from_value(serde_json::Value::String(b.clone())) {
+                    Ok(v) => cfg.backend = v,
+                    Err(_) => {
+                        eprintln!(
+                            "error: unknown LP backend `{b}` (clarabel, microlp; highs when built with --features highs)"
+                        );
+                        return ExitCode::from(2);
+                    }
+                }
+            }
             check_cmd(data, &model, params, &norms, own.as_deref(), &cfg, json)
         }
     };
