@@ -351,95 +351,34 @@ fn check_command_certifies_maxmargin_solutions() {
     assert!((certs[0]["margin"].as_f64().unwrap() - mm.margin).abs() < 1e-9 * mm.margin);
     assert_eq!(certs[1]["verdict"], "not_kkt", "{}", certs[1]);
     assert_eq!(certs[2]["verdict"], "not_kkt");
-    // Errors: unknown norm, wrong parameter count, unknown model, non-separating θ.
-    let bad_norm = bin()
-        .args([
-            "check",
-            "--data",
-            csv.to_str().unwrap(),
-            "--model",
-            "linear",
-            "--params",
-            params.to_str().unwrap(),
-            "--norm",
-            "l9",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(bad_norm.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad_norm.stderr).contains("l9"));
+    // Errors: unknown norm, wrong parameter count, unknown model, non-separating θ,
+    // malformed JSON — each exit code 2 with a message naming the problem, never a panic.
+    let check = |model: &str, params: &Path, norm: &str| {
+        let o = bin()
+            .args(["check", "--data", csv.to_str().unwrap(), "--model", model])
+            .args(["--params", params.to_str().unwrap(), "--norm", norm])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        (o.status.code(), stderr)
+    };
     let short = write(dir.path(), "short.json", r#"{"theta": [1.0, 2.0]}"#);
-    let o = bin()
-        .args([
-            "check",
-            "--data",
-            csv.to_str().unwrap(),
-            "--model",
-            "linear",
-            "--params",
-            short.to_str().unwrap(),
-            "--norm",
-            "l2",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("8 parameters"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let o = bin()
-        .args([
-            "check",
-            "--data",
-            csv.to_str().unwrap(),
-            "--model",
-            "cubic",
-            "--params",
-            params.to_str().unwrap(),
-            "--norm",
-            "l2",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
     let neg: Vec<f64> = mm.theta.iter().map(|x| -x).collect();
     let negp = write(
         dir.path(),
         "neg.json",
         &serde_json::json!({"theta": neg}).to_string(),
     );
-    let o = bin()
-        .args([
-            "check",
-            "--data",
-            csv.to_str().unwrap(),
-            "--model",
-            "linear",
-            "--params",
-            negp.to_str().unwrap(),
-            "--norm",
-            "l2",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("not separable"));
-    let o = bin()
-        .args([
-            "check",
-            "--data",
-            csv.to_str().unwrap(),
-            "--model",
-            "linear",
-            "--params",
-            csv.to_str().unwrap(),
-            "--norm",
-            "l2",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2), "malformed JSON");
-    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+    for (model, p, norm, needle) in [
+        ("linear", params.as_path(), "l9", "l9"),
+        ("linear", short.as_path(), "l2", "8 parameters"),
+        ("cubic", params.as_path(), "l2", "cubic"),
+        ("linear", negp.as_path(), "l2", "not separable"),
+        ("linear", csv.as_path(), "l2", "JSON"),
+    ] {
+        let (code, stderr) = check(model, p, norm);
+        assert_eq!(code, Some(2), "{model} {norm}: {stderr}");
+        assert!(stderr.contains(needle), "expected `{needle}` in: {stderr}");
+    }
 }
