@@ -171,44 +171,30 @@ fn bad_inputs_give_clear_errors_and_exit_codes() {
         "cubic",
     );
     run_expect_fail(&QUICK.replace("d = 5", "d = 0"), 2, "d");
-    // A data file with NaN: error names the line.
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "nan.csv", "1,0.5,0.2\n-1,nan,0.1\n");
-    let cfg = "[data]\npath = \"nan.csv\"\n[model]\nspec = \"linear\"\n[train]\n[[runs]]\noptimizer = { type = \"ngd\" }\nschedule = { type = \"constant\", eta0 = 0.1 }\n";
-    let cfg_path = write(dir.path(), "c.toml", cfg);
-    let out = bin()
-        .args([
-            "run",
-            cfg_path.to_str().unwrap(),
-            "--out",
-            dir.path().join("o").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("line 2"), "{stderr}");
+    // Bad data files: NaN (the error names the line) and labels that are not ±1.
+    for (file, text, needle) in [
+        ("nan.csv", "1,0.5,0.2\n-1,nan,0.1\n", "line 2"),
+        ("lab.csv", "1,0.5\n0,0.1\n", "label"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), file, text);
+        let cfg = write(dir.path(), "c.toml", &cfg_text_for(file));
+        let out = bin()
+            .args(["run", cfg.to_str().unwrap(), "--out"])
+            .arg(dir.path().join("o"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
+        assert!(
+            stderr.contains(needle),
+            "{file}: expected `{needle}` in {stderr}"
+        );
+    }
     // A missing config file is an I/O error (exit 1) naming the path.
     let out = bin().args(["run", "/nonexistent/x.toml"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.toml"));
-    // A data file whose labels are not ±1.
-    let dir3 = tempfile::tempdir().unwrap();
-    write(dir3.path(), "lab.csv", "1,0.5\n0,0.1\n");
-    let cfg = cfg_text_for("lab.csv");
-    let p = write(dir3.path(), "c.toml", &cfg);
-    let out = bin()
-        .args([
-            "run",
-            p.to_str().unwrap(),
-            "--out",
-            dir3.path().join("o").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("label"), "{stderr}");
 }
 
 fn cfg_text_for(data: &str) -> String {
