@@ -75,6 +75,7 @@ pub mod params_io;
 pub mod testing;
 pub mod theorem_case;
 pub mod train;
+pub mod which_norm;
 
 /// The most used items in one import.
 pub mod prelude {

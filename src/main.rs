@@ -4,12 +4,16 @@
 //! * `implicit-bias maxmargin --data FILE --norm l1|l2|linf [--json]` — exact linear reference.
 //! * `implicit-bias check --data D --model M --params P --norm N… [--own N] [--json]` — the
 //!   KKT checker on externally produced parameters.
+//! * `implicit-bias which-norm OPTIMIZER [--cases …] [--norm …] [--json]` — which margin does
+//!   an optimizer maximize (implicit-norm discovery on the standard cases).
 //! * `implicit-bias run CONFIG.toml [--out DIR] [--quiet]` — train every (run × seed) of an
 //!   experiment config, write `DIR/runs/<label>-<seed>.json` and `DIR/trace.csv`, and print a
 //!   final-margin table.
 //!
 //! Exit codes: 0 success; 2 invalid input (config, data, spec, parameters) or usage;
 //! 1 any other failure (I/O, numerical).
+
+mod cmd;
 
 use clap::{Parser, Subcommand};
 use implicit_bias::error::Error;
@@ -87,6 +91,33 @@ enum Command {
         #[arg(long)]
         backend: Option<String>,
         /// Machine-readable JSON output (an array with one certificate per norm).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Which margin does an optimizer maximize? Train it on the standard cases (linear,
+    /// frozen-output ReLU² net, two-layer ReLU² net) and certify its final directions against
+    /// a panel of norms (ℓ1, ℓ2, ℓ∞, ℓ3, spectral, max-spectral, hybrid) without being told
+    /// its norm.
+    WhichNorm {
+        /// Optimizer: a name (`signum`), an inline table (`type = "adam", eps = 0, beta2 = 0.95`)
+        /// or a TOML file with `[optimizer]` and optionally `[schedule]`.
+        optimizer: String,
+        /// Cases to run (comma-separated; default all: linear, frozen_relu2, relu2).
+        #[arg(long, value_delimiter = ',')]
+        cases: Vec<String>,
+        /// Candidate norms (repeatable; default l1 l2 linf lp:3 spectral max_spectral hybrid:1:1).
+        #[arg(long = "norm")]
+        norms: Vec<String>,
+        /// Override the schedule on every case: η0 (constant unless --decay is given).
+        #[arg(long)]
+        eta0: Option<f64>,
+        /// Override the schedule: η(t) = η0·t^(−decay).
+        #[arg(long)]
+        decay: Option<f64>,
+        /// Multiply every case's step cap by this factor.
+        #[arg(long, default_value_t = 1.0)]
+        steps_factor: f64,
+        /// Machine-readable JSON output (the full report with every certificate).
         #[arg(long)]
         json: bool,
     },
@@ -358,6 +389,23 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Run { config, out, quiet } => run(config, out, quiet),
+        Command::WhichNorm {
+            optimizer,
+            cases,
+            norms,
+            eta0,
+            decay,
+            steps_factor,
+            json,
+        } => cmd::which_norm::run(cmd::which_norm::Args {
+            optimizer,
+            cases,
+            panel: norms,
+            eta0,
+            decay,
+            steps_factor,
+            json,
+        }),
         Command::Maxmargin { data, norm, json } => maxmargin(data, &norm, json),
         Command::Check {
             data,

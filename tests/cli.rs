@@ -368,3 +368,100 @@ fn check_command_certifies_maxmargin_solutions() {
         assert!(stderr.contains(needle), "expected `{needle}` in: {stderr}");
     }
 }
+
+#[test]
+fn which_norm_command_names_the_norm() {
+    let dir = tempfile::tempdir().unwrap();
+    // A bare name, on the linear case only (fast): ℓ2 and its aliases on one vector block.
+    let out = bin()
+        .args(["which-norm", "ngd", "--cases", "linear", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["answer"]["kind"], "named");
+    assert_eq!(
+        v["answer"]["norms"],
+        serde_json::json!(["l2", "spectral", "max_spectral"])
+    );
+    assert_eq!(v["cases"].as_array().unwrap().len(), 1);
+    // An inline table and a custom panel; the text table names the answer.
+    let out = bin()
+        .args([
+            "which-norm",
+            "type = \"signum\", beta = 0.9",
+            "--cases",
+            "linear",
+            "--norm",
+            "l2",
+            "--norm",
+            "linf",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("answer: linf"), "{text}");
+    // A TOML file with [optimizer] and [schedule].
+    let f = write(
+        dir.path(),
+        "opt.toml",
+        "[optimizer]\ntype = \"sign_gd\"\n[schedule]\ntype = \"constant\"\neta0 = 0.01\n",
+    );
+    let out = bin()
+        .args([
+            "which-norm",
+            f.to_str().unwrap(),
+            "--cases",
+            "linear",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["cases"][0]["schedule"]["eta0"], 0.01);
+    assert_eq!(
+        v["answer"]["norms"],
+        serde_json::json!(["linf", "hybrid:1:1"])
+    );
+    // Bad input: exit code 2 and a message naming the problem.
+    let bad_file = write(dir.path(), "bad.toml", "[optimizer]\ntype = \"nope\"\n");
+    for (args, needle) in [
+        (vec!["which-norm", "nope"], "unknown optimizer"),
+        (vec!["which-norm", "ngd", "--cases", "huge"], "unknown case"),
+        (
+            vec!["which-norm", "ngd", "--decay", "0.5"],
+            "--decay needs --eta0",
+        ),
+        (vec!["which-norm", "ngd", "--norm", "l7"], "l7"),
+        (vec!["which-norm", "type = \"adam\", beta1 = 2.0"], "beta"),
+        (
+            vec!["which-norm", "type = ", "--cases", "linear"],
+            "optimizer",
+        ),
+        (vec!["which-norm", bad_file.to_str().unwrap()], "nope"),
+        (vec!["which-norm", "missing.toml"], "cannot read"),
+        (
+            vec!["which-norm", "ngd", "--steps-factor", "0"],
+            "steps factor",
+        ),
+    ] {
+        let out = bin().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}

@@ -493,6 +493,18 @@ pub fn check_many(
     Ok(certs)
 }
 
+/// Whether `a` and `b` are the same norm on `layout` up to a positive factor (the structural
+/// test behind `coincident` in [`check_many`]: e.g. `spectral` = `l2` on a vector-shaped
+/// block, `hybrid:1:1` = `linf` on a layout without matrix blocks). Such norms have the same
+/// max-margin directions and KKT points on this layout, so no certificate can tell them
+/// apart. False when either norm does not fit the layout.
+pub fn same_norm_on(a: &NormSpec, b: &NormSpec, layout: &Layout) -> bool {
+    match (canonical(a, layout), canonical(b, layout)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
 /// Canonical structure of a norm on a layout, up to a positive scale (see [`check_many`]).
 #[derive(Debug, Clone, PartialEq)]
 enum Canon {

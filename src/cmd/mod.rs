@@ -1,0 +1,3 @@
+//! Subcommands of the `implicit-bias` binary that live in their own files.
+
+pub mod which_norm;
