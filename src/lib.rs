@@ -71,6 +71,8 @@ pub mod norms;
 pub mod optim;
 pub mod params;
 pub mod params_io;
+pub mod plots;
+pub mod report;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod theorem_case;

@@ -6,9 +6,13 @@
 //!   KKT checker on externally produced parameters.
 //! * `implicit-bias which-norm OPTIMIZER [--cases …] [--norm …] [--json]` — which margin does
 //!   an optimizer maximize (implicit-norm discovery on the standard cases).
-//! * `implicit-bias run CONFIG.toml [--out DIR] [--quiet]` — train every (run × seed) of an
-//!   experiment config, write `DIR/runs/<label>-<seed>.json` and `DIR/trace.csv`, and print a
-//!   final-margin table.
+//! * `implicit-bias run CONFIG.toml [--out DIR] [--jobs N] [--quiet]` — train every
+//!   (model × run × seed) job of an experiment config in parallel, check the final directions,
+//!   write `DIR/runs/*.json`, `DIR/trace.csv`, `DIR/report.md`, `DIR/report.json` and SVG
+//!   figures, and print the final-margin and KKT tables. Ctrl-C: exit status 130, completed
+//!   runs kept.
+//! * `implicit-bias report DIR` — regenerate the report of a results directory.
+//! * `implicit-bias compare A B [--tol T] [--json]` — margin/verdict differences.
 //!
 //! Exit codes: 0 success; 2 invalid input (config, data, spec, parameters) or usage;
 //! 1 any other failure (I/O, numerical).
@@ -17,7 +21,6 @@ mod cmd;
 
 use clap::{Parser, Subcommand};
 use implicit_bias::error::Error;
-use implicit_bias::experiment::{run_experiment, ExperimentConfig, RunRecord};
 use implicit_bias::models::{Activation, ModelSpec};
 use implicit_bias::norms::NormSpec;
 use implicit_bias::optim::OptimizerConfig;
@@ -65,9 +68,16 @@ enum Command {
         /// deep_linear:<D>[:k=<w>], diagonal_linear.
         #[arg(long)]
         model: String,
-        /// Parameter file (JSON: {"theta": [...]} or {"blocks": {name: {shape, data}}}).
+        /// Parameter file, by extension: .json ({"theta": [...]} or {"blocks": {name: {shape,
+        /// data}}}), .npy (one array: a flat θ, or the block of a single-block model), .npz or
+        /// .safetensors (named tensors; f64, f32, f16, bf16). PyTorch's `0.weight`/`2.weight`
+        /// are recognised for two-layer models. Formats: docs of `implicit_bias::params_io`.
         #[arg(long)]
         params: PathBuf,
+        /// Rename the file's tensors to the model's blocks: `block=tensor,…`
+        /// (e.g. `W=0.weight,u=2.weight`); unmapped tensors keep their names.
+        #[arg(long)]
+        map: Option<String>,
         /// Norm to check (repeatable): l1, l2, linf, lp:<p>, spectral, max_spectral,
         /// hybrid:<w_M>:<w_v>, max_block:…, weighted_l2:<file>.
         #[arg(long = "norm", required = true)]
@@ -121,16 +131,41 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Train every (optimizer × seed) run of an experiment config.
+    /// Train every (model × run × seed) job of an experiment config in parallel, check the
+    /// final directions, and write runs/*.json, trace.csv, report.md, report.json and SVG
+    /// figures. Ctrl-C keeps the completed runs (exit status 130).
     Run {
         /// Experiment config (TOML); relative data paths are resolved against its folder.
         config: PathBuf,
         /// Output directory.
         #[arg(long, default_value = "results")]
         out: PathBuf,
-        /// No progress output.
+        /// Parallel jobs (0 = one per core). Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        jobs: usize,
+        /// No progress output (also off when stdout is not a terminal).
         #[arg(long)]
         quiet: bool,
+    },
+    /// Regenerate report.md, report.json and the figures of a results directory from its
+    /// saved runs (e.g. after an interrupted run).
+    Report {
+        /// Results directory (with runs/*.json).
+        dir: PathBuf,
+    },
+    /// Print the margin and verdict differences between two results directories (for
+    /// reviewing the effect of a code change). Exit status 0 whether or not they differ.
+    Compare {
+        /// Baseline results directory.
+        a: PathBuf,
+        /// New results directory.
+        b: PathBuf,
+        /// Relative change of a mean margin below which it counts as unchanged.
+        #[arg(long, default_value_t = 1e-9)]
+        tol: f64,
+        /// Machine-readable JSON output.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -173,114 +208,6 @@ fn print_list(json_out: bool) {
     }
 }
 
-fn print_table(records: &[RunRecord]) {
-    let Some(first) = records.first() else { return };
-    let norms = &first.trace_norms;
-    print!(
-        "{:<24} {:>5} {:>8} {:>11}",
-        "run", "seed", "steps", "log10 loss"
-    );
-    for n in norms {
-        print!(" {:>14}", format!("γ[{n}]"));
-    }
-    println!("  stop");
-    for r in records {
-        print!(
-            "{:<24} {:>5} {:>8} {:>11.3}",
-            r.label, r.seed, r.steps, r.final_log10_loss
-        );
-        for n in norms {
-            print!(" {:>14.6e}", r.margins.get(n).copied().unwrap_or(f64::NAN));
-        }
-        println!(
-            "  {}",
-            serde_json::to_value(&r.stop)
-                .map(|v| v["reason"].to_string())
-                .unwrap_or_default()
-        );
-    }
-    print_verdicts(records);
-}
-
-/// The KKT table: κ (certified lower bound) and verdict per checked norm.
-fn print_verdicts(records: &[RunRecord]) {
-    let checked: Vec<String> = records
-        .iter()
-        .flat_map(|r| r.check.keys().cloned())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    if checked.is_empty() {
-        return;
-    }
-    println!();
-    println!("KKT gap κ (certified lower bound) and verdict per norm; own = the optimizer's implicit norm");
-    print!("{:<24} {:>5} {:>14}", "run", "seed", "own");
-    for n in &checked {
-        print!(" {:>30}", n);
-    }
-    println!();
-    for r in records {
-        print!(
-            "{:<24} {:>5} {:>14}",
-            r.label,
-            r.seed,
-            r.implicit_norm.clone().unwrap_or_else(|| "-".into())
-        );
-        for n in &checked {
-            let cell = match r.check.get(n) {
-                Some(c) => format!(
-                    "{:.2e} ({:.2e}) {}",
-                    c.kappa,
-                    c.kappa_lower_bound,
-                    serde_json::to_value(c.verdict)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default()
-                ),
-                None => "-".into(),
-            };
-            print!(" {:>30}", cell);
-        }
-        println!();
-        if let Some(e) = &r.check_error {
-            println!("    check: {e}");
-        }
-    }
-}
-
-fn run(config: PathBuf, out: PathBuf, quiet: bool) -> Result<(), Error> {
-    let cfg = ExperimentConfig::load(&config)?;
-    let base = config
-        .parent()
-        .map(|p| p.to_path_buf())
-        .unwrap_or_else(|| PathBuf::from("."));
-    let t0 = std::time::Instant::now();
-    let records = run_experiment(&cfg, &base, &out, |i, n, label, seed| {
-        if !quiet {
-            eprintln!("[{}/{}] {label} seed {seed} …", i + 1, n);
-        }
-    })?;
-    if !quiet {
-        eprintln!(
-            "finished {} runs in {:.1} s; wrote {}/runs/*.json and {}/trace.csv",
-            records.len(),
-            t0.elapsed().as_secs_f64(),
-            out.display(),
-            out.display()
-        );
-    }
-    print_table(&records);
-    for r in records.iter().filter(|r| !r.separated) {
-        eprintln!(
-            "warning: run {} (seed {}) did not separate the data: its margins are non-positive \
-             and no max-margin statement applies",
-            r.label, r.seed
-        );
-    }
-    Ok(())
-}
-
 fn maxmargin(data: PathBuf, norm: &str, json_out: bool) -> Result<(), Error> {
     use implicit_bias::maxmargin::{max_margin, MaxMarginNorm};
     let norm = MaxMarginNorm::parse(norm)?;
@@ -317,7 +244,7 @@ fn parse_norm_arg(s: &str) -> Result<NormSpec, Error> {
 fn check_cmd(
     data: PathBuf,
     model: &str,
-    params: PathBuf,
+    (params, map): (PathBuf, Option<&str>),
     norms: &[String],
     own: Option<&str>,
     cfg: &implicit_bias::kkt::CheckConfig,
@@ -325,7 +252,10 @@ fn check_cmd(
 ) -> Result<(), Error> {
     let spec = ModelSpec::parse(model)?;
     let ds = implicit_bias::data::load(&data)?;
-    let raw = implicit_bias::params_io::load_params_file(&params)?;
+    let mut raw = implicit_bias::params_io::load_params_file(&params)?;
+    if let Some(map) = map {
+        raw = implicit_bias::params_io::apply_map(raw, map)?;
+    }
     let (m, theta) = implicit_bias::params_io::model_and_theta(&spec, ds.d(), &raw)?;
     let specs: Vec<NormSpec> = norms
         .iter()
@@ -382,13 +312,36 @@ fn exit_code(e: &Error) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    // Behave like other Unix tools when the reader of stdout goes away (`… | head`): end
+    // quietly instead of panicking in `println!` on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default SIGPIPE disposition at startup, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::List { json } => {
             print_list(json);
             Ok(())
         }
-        Command::Run { config, out, quiet } => run(config, out, quiet),
+        Command::Run {
+            config,
+            out,
+            jobs,
+            quiet,
+        } => match cmd::run::run(cmd::run::Args {
+            config,
+            out,
+            jobs,
+            quiet,
+        }) {
+            Ok(true) => return ExitCode::from(cmd::run::INTERRUPTED),
+            Ok(false) => Ok(()),
+            Err(e) => Err(e),
+        },
+        Command::Report { dir } => cmd::run::report(&dir),
+        Command::Compare { a, b, tol, json } => cmd::run::compare(&a, &b, tol, json).map(|_| ()),
         Command::WhichNorm {
             optimizer,
             cases,
@@ -411,6 +364,7 @@ fn main() -> ExitCode {
             data,
             model,
             params,
+            map,
             norms,
             own,
             tau,
@@ -442,7 +396,15 @@ fn main() -> ExitCode {
                     }
                 }
             }
-            check_cmd(data, &model, params, &norms, own.as_deref(), &cfg, json)
+            check_cmd(
+                data,
+                &model,
+                (params, map.as_deref()),
+                &norms,
+                own.as_deref(),
+                &cfg,
+                json,
+            )
         }
     };
     match result {

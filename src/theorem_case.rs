@@ -494,6 +494,7 @@ pub fn stop_name(s: &StopReason) -> &'static str {
         StopReason::TargetReached => "target_reached",
         StopReason::MaxSteps => "max_steps",
         StopReason::TimeLimit => "time_limit",
+        StopReason::Interrupted { .. } => "interrupted",
         StopReason::Diverged { .. } => "diverged",
         StopReason::ZeroGradient { .. } => "zero_gradient",
         StopReason::DeadSample { .. } => "dead_sample",

@@ -80,6 +80,11 @@ pub enum StopReason {
     MaxSteps,
     /// The wall-clock cap was hit.
     TimeLimit,
+    /// The observer of [`train_observed`] asked to stop (e.g. Ctrl-C).
+    Interrupted {
+        /// Step at which it stopped.
+        step: u64,
+    },
     /// The loss or θ became non-finite.
     Diverged {
         /// Step at which it was detected.
@@ -284,6 +289,25 @@ pub fn train(
     cfg: &TrainConfig,
     theta0: Vec<f64>,
 ) -> Result<TrainResult> {
+    train_observed(model, data, loss, optimizer, cfg, theta0, &mut |_, _| true)
+}
+
+/// How often (in steps) [`train_observed`] calls its observer.
+pub const OBSERVE_EVERY: u64 = 256;
+
+/// [`train`] with an observer, called with (step, natural-log loss) at step 0 and every
+/// [`OBSERVE_EVERY`] steps (for progress bars). Returning `false` stops the run with
+/// [`StopReason::Interrupted`] (used for Ctrl-C). The observer cannot change the result
+/// otherwise: an observed run that is not interrupted is bit-identical to [`train`].
+pub fn train_observed(
+    model: &dyn Model,
+    data: &Dataset,
+    loss: Loss,
+    optimizer: &dyn Optimizer,
+    cfg: &TrainConfig,
+    theta0: Vec<f64>,
+    observer: &mut dyn FnMut(u64, f64) -> bool,
+) -> Result<TrainResult> {
     let start = Instant::now();
     let layout = model.layout().clone();
     layout.check(&theta0)?;
@@ -341,6 +365,10 @@ pub fn train(
                 theta: theta.clone(),
             });
             next_level += 1;
+        }
+        if steps % OBSERVE_EVERY == 0 && !observer(steps, log_loss) {
+            stop = StopReason::Interrupted { step: steps };
+            break;
         }
         let reached = cfg.target_log_loss.is_some_and(|t| log_loss <= t);
         let out_of_steps = steps >= cfg.max_steps;

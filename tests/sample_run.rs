@@ -45,4 +45,11 @@ fn sample_digits_margins_are_ordered_as_the_theory_predicts() {
     // Runs and the trace were written.
     assert!(out.path().join("trace.csv").exists());
     assert!(out.path().join("runs/muon-0.json").exists());
+    // The report tests the same orderings from the config's [report] expect_top (the
+    // assertions above are the independent check of that code path).
+    let rep = implicit_bias::report::build(Some(&cfg), &recs).unwrap();
+    assert_eq!(rep.expectations.len(), 3);
+    for e in &rep.expectations {
+        assert!(e.holds, "{e:?}");
+    }
 }

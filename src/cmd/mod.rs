@@ -1,3 +1,4 @@
 //! Subcommands of the `implicit-bias` binary that live in their own files.
 
+pub mod run;
 pub mod which_norm;

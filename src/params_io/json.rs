@@ -1,0 +1,59 @@
+//! The JSON parameter format: `{"theta": [..]}` or `{"blocks": {name: {"shape", "data"}}}`.
+
+use super::RawParams;
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlockJson {
+    shape: Vec<usize>,
+    data: Vec<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParamsJson {
+    #[serde(default)]
+    theta: Option<Vec<f64>>,
+    #[serde(default)]
+    blocks: Option<BTreeMap<String, BlockJson>>,
+}
+
+/// Parse the JSON parameter format (see the [module docs](super)); `source` names the
+/// input in error messages.
+pub fn parse_params_json(text: &str, source: &str) -> Result<RawParams> {
+    let p: ParamsJson =
+        serde_json::from_str(text).map_err(|e| Error::Json(format!("{source}: {e}")))?;
+    match (p.theta, p.blocks) {
+        (Some(t), None) => Ok(RawParams::Flat(t)),
+        (None, Some(b)) => {
+            let mut out = BTreeMap::new();
+            for (name, blk) in b {
+                let n: usize = blk.shape.iter().product();
+                if blk.shape.is_empty() || blk.shape.len() > 2 {
+                    return Err(Error::Params(format!(
+                        "{source}: block `{name}` has shape {:?}; expected [n] or [rows, cols]",
+                        blk.shape
+                    )));
+                }
+                if n != blk.data.len() {
+                    return Err(Error::Params(format!(
+                        "{source}: block `{name}` has shape {:?} ({n} entries) but {} values",
+                        blk.shape,
+                        blk.data.len()
+                    )));
+                }
+                out.insert(name, (blk.shape, blk.data));
+            }
+            Ok(RawParams::Blocks(out))
+        }
+        (Some(_), Some(_)) => Err(Error::Params(format!(
+            "{source}: give either \"theta\" or \"blocks\", not both"
+        ))),
+        (None, None) => Err(Error::Params(format!(
+            "{source}: expected {{\"theta\": [...]}} or {{\"blocks\": {{...}}}}"
+        ))),
+    }
+}

@@ -1,0 +1,62 @@
+//! `.safetensors` reader (Hugging Face format, via the `safetensors` crate).
+//!
+//! Layout of the file: an 8-byte little-endian header length N, a JSON header of N bytes
+//! mapping each tensor name to `{"dtype", "shape", "data_offsets": [begin, end]}` (plus an
+//! optional `"__metadata__"` string map, ignored here), then the little-endian tensor data.
+//! The crate validates the header and that the offsets tile the data section exactly, so a
+//! truncated or padded file is an error. Accepted dtypes: `F64`, `F32`, `F16`, `BF16`
+//! (widened exactly to f64); integer, bool, complex and 8-bit/4-bit float tensors are
+//! rejected with the tensor and dtype named.
+
+use super::dtype::{decode, Float};
+use super::RawParams;
+use crate::error::{Error, Result};
+use safetensors::{Dtype, SafeTensors};
+use std::collections::BTreeMap;
+
+/// Parse the bytes of a `.safetensors` file into named tensors; `source` names it in errors.
+pub fn parse_safetensors(bytes: &[u8], source: &str) -> Result<RawParams> {
+    let bad = |msg: String| Error::Params(format!("{source}: {msg}"));
+    let st = SafeTensors::deserialize(bytes)
+        .map_err(|e| bad(format!("not a valid safetensors file: {e}")))?;
+    let mut out = BTreeMap::new();
+    for (name, view) in st.iter() {
+        let kind = match view.dtype() {
+            Dtype::F64 => Float::F64,
+            Dtype::F32 => Float::F32,
+            Dtype::F16 => Float::F16,
+            Dtype::BF16 => Float::BF16,
+            other => {
+                let what = match other {
+                    Dtype::BOOL => "bool",
+                    Dtype::U8 | Dtype::U16 | Dtype::U32 | Dtype::U64 => "unsigned integer",
+                    Dtype::I8 | Dtype::I16 | Dtype::I32 | Dtype::I64 => "signed integer",
+                    Dtype::C64 => "complex",
+                    _ => "low-precision float",
+                };
+                return Err(bad(format!(
+                    "tensor `{name}` has dtype {other:?} ({what}); parameters must be \
+                     floating point (F64, F32, F16 or BF16)"
+                )));
+            }
+        };
+        let data = view.data();
+        let n: usize = view.shape().iter().product();
+        if data.len() != n * kind.size() {
+            return Err(bad(format!(
+                "tensor `{name}`: shape {:?} needs {} bytes, found {}",
+                view.shape(),
+                n * kind.size(),
+                data.len()
+            )));
+        }
+        out.insert(
+            name.to_string(),
+            (view.shape().to_vec(), decode(kind, false, data)),
+        );
+    }
+    if out.is_empty() {
+        return Err(bad("the file holds no tensors".into()));
+    }
+    Ok(RawParams::Blocks(out))
+}
