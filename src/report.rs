@@ -623,7 +623,9 @@ impl Report {
                     x_label: "training loss L (log scale)".into(),
                     y_label: format!("γ[{norm}] = min_i y_i f(x_i; θ) / ‖θ‖^L"),
                     x_axis: XAxis::Log10Values,
-                    y_log: false,
+                    // Margins of different optimizers differ by orders of magnitude under
+                    // one norm (e.g. ℓ∞: Signum ≈ 5, NGD ≈ 0.03), so the y axis is log too.
+                    y_log: true,
                     series,
                 };
                 let name = format!("margin_{tag}_{}.svg", short_model(norm));
@@ -664,18 +666,23 @@ impl Report {
             }
             let mut groups = Vec::new();
             for label in &labels {
-                let pts: Vec<(f64, f64)> = records
+                let hs: Vec<Vec<f64>> = records
                     .iter()
                     .filter(|r| &r.model == model && &r.label == label)
-                    .filter_map(|r| {
-                        let h = r.adagrad_h_inv_sqrt.as_ref()?;
-                        if h.len() < 2 {
-                            return None;
-                        }
-                        let n = (h[0] * h[0] + h[1] * h[1]).sqrt();
-                        (n > 0.0 && n.is_finite()).then(|| (h[0] / n, h[1] / n))
-                    })
+                    .filter_map(|r| r.adagrad_h_inv_sqrt.clone())
+                    .filter(|h| h.len() >= 2)
                     .collect();
+                if hs.is_empty() {
+                    continue;
+                }
+                // Each h∞^{−1/2} is normalized to unit ℓ2 norm over all p coordinates, then
+                // its first two coordinates are plotted (inside the unit circle when p > 2).
+                // A zero or non-finite h (impossible for ε > 0) has no direction: no point.
+                let pts = crate::plots::project_directions(
+                    &hs,
+                    &crate::plots::Projection::Coordinates(0, 1),
+                )
+                .unwrap_or_default();
                 if !pts.is_empty() {
                     groups.push((label.clone(), pts));
                 }
@@ -683,8 +690,8 @@ impl Report {
             if !groups.is_empty() {
                 let chart = ScatterChart {
                     title: format!("direction of h∞^(-1/2) across seeds — {model}"),
-                    x_label: "h∞^(-1/2)[0] / ‖·‖ (first two coordinates)".into(),
-                    y_label: "h∞^(-1/2)[1] / ‖·‖".into(),
+                    x_label: "coordinate 0 of h∞^(-1/2) / ‖h∞^(-1/2)‖₂".into(),
+                    y_label: "coordinate 1 of h∞^(-1/2) / ‖h∞^(-1/2)‖₂".into(),
                     groups,
                     unit_circle: true,
                 };
@@ -724,7 +731,10 @@ pub fn load_dir(dir: &Path) -> Result<(Option<ExperimentConfig>, Vec<RunRecord>)
     } else {
         None
     };
-    let records = read_runs(dir)?;
+    let mut records = read_runs(dir)?;
+    if let Some(c) = &cfg {
+        sort_like_config(c, &mut records);
+    }
     if records.is_empty() {
         return Err(Error::Config(format!(
             "{} has no runs/*.json",
@@ -732,6 +742,25 @@ pub fn load_dir(dir: &Path) -> Result<(Option<ExperimentConfig>, Vec<RunRecord>)
         )));
     }
     Ok((cfg, records))
+}
+
+/// Put records in the grid order of `cfg` (model spec, run, seed), as `run` wrote them, so
+/// a regenerated report lists models and runs in the same order. Records the config does not
+/// know keep their relative order at the end.
+pub fn sort_like_config(cfg: &ExperimentConfig, records: &mut [RunRecord]) {
+    let specs: Vec<String> = cfg
+        .model
+        .all_specs()
+        .iter()
+        .map(|s| {
+            crate::models::ModelSpec::parse(s)
+                .map(|m| m.to_string())
+                .unwrap_or_else(|_| s.clone())
+        })
+        .collect();
+    let labels: Vec<String> = cfg.runs.iter().map(|r| r.label()).collect();
+    let pos = |v: &[String], x: &str| v.iter().position(|y| y == x).unwrap_or(usize::MAX);
+    records.sort_by_key(|r| (pos(&specs, &r.model), pos(&labels, &r.label), r.seed));
 }
 
 /// Regenerate the report of an experiment directory from its saved runs.
