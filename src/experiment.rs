@@ -439,15 +439,6 @@ impl ExperimentConfig {
         for n in self.report.expect_top.keys() {
             NormSpec::parse(n)?;
         }
-        for (n, labels) in &self.report.expect_top {
-            for l in labels {
-                if !self.runs.iter().any(|r| &r.label() == l) {
-                    return Err(Error::Config(format!(
-                        "[report] expect_top.{n}: no run labelled `{l}`"
-                    )));
-                }
-            }
-        }
         for n in self
             .train
             .norms
@@ -491,6 +482,15 @@ impl ExperimentConfig {
             }
             if !labels.insert(l.clone()) {
                 return Err(Error::Config(format!("duplicate run label `{l}`")));
+            }
+        }
+        for (n, labels) in &self.report.expect_top {
+            for l in labels {
+                if !self.runs.iter().any(|r| &r.label() == l) {
+                    return Err(Error::Config(format!(
+                        "[report] expect_top.{n}: no run labelled `{l}`"
+                    )));
+                }
             }
         }
         Ok(())
