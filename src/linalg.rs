@@ -16,6 +16,7 @@ use crate::params::norm2;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::svd::{self as fsvd, ComputeSvdVectors};
 use faer::{Accum, Mat, MatMut, MatRef, Par};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A thin singular value decomposition A = U diag(s) Vᵀ of a `rows × cols` matrix,
 /// with r = min(rows, cols) singular triplets.
@@ -392,6 +393,87 @@ pub fn newton_schulz5(rows: usize, cols: usize, g: &[f64], steps: usize, out: &m
             out[i * cols + j] = if transposed { x[(j, i)] } else { x[(i, j)] };
         }
     }
+}
+
+/// Default minimum size, in flops (2·rows·cols·inner), of a product that
+/// [`matmul_threaded`] splits over threads: 4·10⁶ flops ≈ 80 µs on one core here, so the
+/// ≈ 5–20 µs cost of handing half of it to a second thread is small. The two-layer step's
+/// GEMMs at the digits size (m = 1797, d = k = 64) are 14.7 Mflop each; at m = 40, d = 10,
+/// k = 16 (and in every test) they are 12.8 kflop and stay single-threaded.
+pub const GEMM_PAR_MIN_FLOPS: usize = 4_000_000;
+
+/// Threads for large GEMMs; 0 = not yet read from the environment.
+static GEMM_THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// Set the number of threads [`matmul_threaded`] (the two-layer model's two GEMMs) may use
+/// for products of at least [`GEMM_PAR_MIN_FLOPS`] flops (`n = 0` is taken as 1).
+///
+/// **Opt-in, default 1** (or the value of the environment variable `IB_GEMM_THREADS`, read
+/// at the first GEMM). The reason for the default: experiment grids already run one
+/// training job per core on rayon's global pool, and threading each job's GEMMs as well
+/// would only add hand-off overhead there. Use 2 on this 2-core machine for a *single* large
+/// run (e.g. digits, m = 1797: ≈ ½ the GEMM time). The split runs on rayon's global pool
+/// (`rayon::join`), so inside a busy grid the second half simply runs on the same thread
+/// instead of oversubscribing the cores.
+///
+/// Determinism: the output's columns are cut into `n` fixed contiguous ranges, each computed
+/// by one single-threaded faer product, so the result does not depend on which thread runs
+/// which range or in what order — the same input gives the same bits every run. It may
+/// differ in the last bits from the 1-thread result (faer's blocking depends on the
+/// product's width); tested in `tests/fast_step.rs`.
+pub fn set_gemm_threads(n: usize) {
+    GEMM_THREADS.store(n.max(1), Ordering::Relaxed);
+}
+
+/// The current GEMM thread count (see [`set_gemm_threads`]); on first use it is read from
+/// `IB_GEMM_THREADS` (a positive integer, capped at 64; anything else means 1).
+pub fn gemm_threads() -> usize {
+    match GEMM_THREADS.load(Ordering::Relaxed) {
+        0 => {
+            let n = std::env::var("IB_GEMM_THREADS")
+                .ok()
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .filter(|&n| n >= 1)
+                .map_or(1, |n| n.min(64));
+            // A concurrent `set_gemm_threads` wins over the environment.
+            let _ = GEMM_THREADS.compare_exchange(0, n, Ordering::Relaxed, Ordering::Relaxed);
+            GEMM_THREADS.load(Ordering::Relaxed)
+        }
+        n => n,
+    }
+}
+
+/// dst = lhs·rhs, split over [`gemm_threads`] threads by contiguous column ranges of `dst`
+/// (and `rhs`) when the product has at least [`GEMM_PAR_MIN_FLOPS`] flops, single-threaded
+/// [`matmul`] otherwise. Deterministic; see [`set_gemm_threads`].
+pub(crate) fn matmul_threaded(dst: MatMut<'_, f64>, lhs: MatRef<'_, f64>, rhs: MatRef<'_, f64>) {
+    let flops = 2usize
+        .saturating_mul(dst.nrows())
+        .saturating_mul(dst.ncols())
+        .saturating_mul(lhs.ncols());
+    let threads = if flops >= GEMM_PAR_MIN_FLOPS {
+        gemm_threads().min(dst.ncols()).max(1)
+    } else {
+        1
+    };
+    matmul_parts(dst, lhs, rhs, threads);
+}
+
+/// dst = lhs·rhs with the columns cut into `parts` contiguous ranges (recursively halved:
+/// the first ⌊parts/2⌋/parts of the columns, then the rest), run with `rayon::join`.
+fn matmul_parts(dst: MatMut<'_, f64>, lhs: MatRef<'_, f64>, rhs: MatRef<'_, f64>, parts: usize) {
+    if parts <= 1 {
+        matmul(dst, Accum::Replace, lhs, rhs, 1.0);
+        return;
+    }
+    let left = parts / 2;
+    let mid = dst.ncols() * left / parts;
+    let (d0, d1) = dst.split_at_col_mut(mid);
+    let (r0, r1) = rhs.split_at_col(mid);
+    rayon::join(
+        || matmul_parts(d0, lhs, r0, left),
+        || matmul_parts(d1, lhs, r1, parts - left),
+    );
 }
 
 /// dst = alpha·lhs·rhs (`Accum::Replace`) or dst += alpha·lhs·rhs (`Accum::Add`) through

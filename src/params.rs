@@ -202,11 +202,73 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// Euclidean norm ‖a‖₂, computed with scaling so that it neither overflows nor underflows.
+/// max_j |a_j| (0 for an empty slice), NaN entries ignored — the same value as
+/// `a.iter().fold(0.0, |m, v| m.max(v.abs()))`, computed with 4 independent running maxima
+/// (a maximum does not depend on the order, so this is exact and vectorizes).
+pub fn max_abs(a: &[f64]) -> f64 {
+    let chunks = a.chunks_exact(4);
+    let mut tail = 0.0_f64;
+    for v in chunks.remainder() {
+        let x = v.abs();
+        if x > tail {
+            tail = x;
+        }
+    }
+    let mut acc = [0.0_f64; 4];
+    for c in chunks {
+        for l in 0..4 {
+            let x = c[l].abs();
+            // `x > acc` is false for NaN, which is therefore skipped like `f64::max` does.
+            if x > acc[l] {
+                acc[l] = x;
+            }
+        }
+    }
+    acc.iter().fold(tail, |m, &v| if v > m { v } else { m })
+}
+
+/// Whether every entry of `a` is finite, in one vectorizable pass (v·0 is 0 for finite v
+/// and NaN for ±∞ or NaN).
+pub fn all_finite(a: &[f64]) -> bool {
+    let chunks = a.chunks_exact(4);
+    let mut acc = [0.0_f64; 4];
+    let mut tail = 0.0_f64;
+    for v in chunks.remainder() {
+        tail += v * 0.0;
+    }
+    for c in chunks {
+        for l in 0..4 {
+            acc[l] += c[l] * 0.0;
+        }
+    }
+    (acc[0] + acc[1] + acc[2] + acc[3] + tail) == 0.0
+}
+
+/// Σ_j (a_j/s)², summed sequentially (the order of [`norm2`]); s = 1 skips the exact
+/// division by 1.
+pub(crate) fn scaled_sum_squares(a: &[f64], s: f64) -> f64 {
+    let mut sum = 0.0;
+    if s == 1.0 {
+        for v in a {
+            sum += v * v;
+        }
+    } else {
+        for v in a {
+            sum += (v / s) * (v / s);
+        }
+    }
+    sum
+}
+
+/// Euclidean norm ‖a‖₂ = s·(Σ_j (a_j/s)²)^{1/2} with s = max_j |a_j|, so that it neither
+/// overflows nor underflows. Two passes ([`max_abs`], then a sequential sum of squares);
+/// the value is the same, bit for bit, as the plain
+/// `s * a.iter().map(|v| (v / s) * (v / s)).sum::<f64>().sqrt()` (tested in
+/// `tests/fast_step.rs`).
 pub fn norm2(a: &[f64]) -> f64 {
-    let s = a.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let s = max_abs(a);
     if s == 0.0 || !s.is_finite() {
         return s;
     }
-    s * a.iter().map(|v| (v / s) * (v / s)).sum::<f64>().sqrt()
+    s * scaled_sum_squares(a, s).sqrt()
 }

@@ -338,6 +338,7 @@ pub fn train_observed(
     let mut w = vec![0.0; m];
     let mut s = vec![0.0; p];
     let mut delta = vec![0.0; p];
+    let mut next = vec![0.0; p];
     let mut trace = Vec::new();
     let mut iterates = Vec::new();
     let mut checkpoints = Vec::new();
@@ -353,7 +354,7 @@ pub fn train_observed(
         model.margins(&theta, data, &mut ws, &mut q);
         let (ll, c) = loss.log_loss_and_weights(&q, &mut w);
         log_loss = ll;
-        if !log_loss.is_finite() || q.iter().any(|v| !v.is_finite()) {
+        if !log_loss.is_finite() || !crate::params::all_finite(&q) {
             stop = StopReason::Diverged { step: steps };
             break;
         }
@@ -380,7 +381,8 @@ pub fn train_observed(
 
         // Gradient: s = Σ w_i y_i ∇f(x_i); −∇L = e^{c} s.
         model.weighted_gradient(&theta, data, &w, &mut ws, &mut s);
-        let smax = s.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
+        // max_j |s_j| (NaN ignored, as `f64::max` does; exact in any order).
+        let smax = crate::params::max_abs(&s);
         if !smax.is_finite() {
             stop = StopReason::Diverged { step: steps };
             break;
@@ -474,17 +476,16 @@ pub fn train_observed(
             }
             Err(e) => return Err(e),
         }
-        if theta
-            .iter()
-            .zip(&delta)
-            .any(|(th, d)| !(th + d).is_finite())
-        {
+        // θ + Δθ into a second buffer, checked in one vectorizable pass, then swapped in (θ
+        // keeps its last finite value on divergence).
+        for ((nx, th), d) in next.iter_mut().zip(&theta).zip(&delta) {
+            *nx = th + d;
+        }
+        if !crate::params::all_finite(&next) {
             stop = StopReason::Diverged { step: steps };
             break;
         }
-        for (th, d) in theta.iter_mut().zip(&delta) {
-            *th += d;
-        }
+        std::mem::swap(&mut theta, &mut next);
         steps = t;
     }
     if matches!(stop, StopReason::Diverged { .. }) {

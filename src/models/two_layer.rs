@@ -43,7 +43,7 @@ use super::{Activation, Model, Workspace};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::params::{BlockShape, Layout};
-use faer::{Accum, MatMut, MatRef};
+use faer::{MatMut, MatRef};
 use nalgebra::DMatrix;
 
 /// f(x) = uᵀσ(Wx) with W ∈ ℝ^{k×d}, u ∈ ℝ^k, no biases; u trained or frozen.
@@ -296,9 +296,11 @@ impl Model for TwoLayer {
     }
 }
 
-/// dst = lhs · rhs through faer (single-threaded); see [`crate::linalg::matmul`].
+/// dst = lhs · rhs through faer: single-threaded unless GEMM threading was opted into
+/// (`crate::linalg::set_gemm_threads` / `IB_GEMM_THREADS`) and the product is large; see
+/// [`crate::linalg::matmul_threaded`].
 fn matmul(dst: MatMut<'_, f64>, lhs: MatRef<'_, f64>, rhs: MatRef<'_, f64>) {
-    crate::linalg::matmul(dst, Accum::Replace, lhs, rhs, 1.0);
+    crate::linalg::matmul_threaded(dst, lhs, rhs);
 }
 
 /// Run `$body` with `$sig` bound to a closure z ↦ (σ(z), σ'(z)) specialised to the
