@@ -222,7 +222,9 @@ impl DataConfig {
             None => Ok(None),
             Some(t) => {
                 if t.test.is_some() {
-                    return Err(Error::Config("[data.test] cannot have its own test set".into()));
+                    return Err(Error::Config(
+                        "[data.test] cannot have its own test set".into(),
+                    ));
                 }
                 t.load(base).map(Some)
             }
@@ -728,11 +730,10 @@ pub fn run_one(
     let frozen_u = model.frozen_output().map(|u| u.to_vec());
     let mut check = BTreeMap::new();
     let mut check_error = None;
-    let check_this_seed = cfg
-        .check
-        .seeds
-        .as_ref()
-        .is_none_or(|v| v.contains(&seed));
+    let check_this_seed = match &cfg.check.seeds {
+        None => true,
+        Some(v) => v.contains(&seed),
+    };
     if cfg.check.enabled && !interrupted && check_this_seed {
         let check_norms: Vec<NormSpec> = match &cfg.check.norms {
             Some(v) => v

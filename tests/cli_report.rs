@@ -77,9 +77,17 @@ fn grid_run_report_and_compare() {
     let a = dir.path().join("a");
     let b = dir.path().join("b");
     let out = run_grid(&cfg, &a, "2");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out1 = run_grid(&cfg, &b, "1");
-    assert!(out1.status.success(), "{}", String::from_utf8_lossy(&out1.stderr));
+    assert!(
+        out1.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out1.stderr)
+    );
 
     // 2 models × 2 runs × 3 seeds, file stems carry the model when there are several.
     let mut names: Vec<String> = std::fs::read_dir(a.join("runs"))
@@ -88,7 +96,10 @@ fn grid_run_report_and_compare() {
         .collect();
     names.sort();
     assert_eq!(names.len(), 12, "{names:?}");
-    assert!(names.contains(&"ngd-linear-0.json".to_string()), "{names:?}");
+    assert!(
+        names.contains(&"ngd-linear-0.json".to_string()),
+        "{names:?}"
+    );
     assert!(
         names.contains(&"sign_gd-two_layer_relu_pow_2_k_8-2.json".to_string()),
         "{names:?}"
@@ -113,10 +124,9 @@ fn grid_run_report_and_compare() {
     assert!((0.0..=1.0).contains(&acc), "{acc}");
     assert!(rec["cosine_to_last"].as_array().unwrap().len() > 3);
     // Only seed 0 is checked.
-    let rec1: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(a.join("runs/ngd-linear-1.json")).unwrap(),
-    )
-    .unwrap();
+    let rec1: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("runs/ngd-linear-1.json")).unwrap())
+            .unwrap();
     assert!(rec1["check"].as_object().unwrap().is_empty());
 
     // report.md: setting, margins with bold best, verdicts, expectations, figures.
@@ -158,16 +168,32 @@ fn grid_run_report_and_compare() {
 
     // `report DIR` regenerates the same report from the saved runs.
     std::fs::remove_file(a.join("report.md")).unwrap();
-    let out = bin().args(["report", a.to_str().unwrap()]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin()
+        .args(["report", a.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(std::fs::read_to_string(a.join("report.md")).unwrap(), md);
 
     // `compare A B`: identical results → nothing changed.
     let out = bin()
-        .args(["compare", a.to_str().unwrap(), b.to_str().unwrap(), "--json"])
+        .args([
+            "compare",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--json",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["changed"].as_array().unwrap().len(), 0, "{v}");
     assert_eq!(v["unchanged"], 2 * 2 * 2);
@@ -226,7 +252,10 @@ fn report_and_compare_bad_input() {
             "no run labelled `adam`",
         ),
         (
-            GRID.replace("\"two_layer:relu_pow:2:k=8\" = {", "\"two_layer:relu:k=9\" = {"),
+            GRID.replace(
+                "\"two_layer:relu_pow:2:k=8\" = {",
+                "\"two_layer:relu:k=9\" = {",
+            ),
             "not in [model]",
         ),
         (
@@ -285,8 +314,13 @@ enabled = false
 "#,
     );
     let out_dir = dir.path().join("out");
-    let mut child = bin()
-        .args(["run", cfg.to_str().unwrap(), "--out", out_dir.to_str().unwrap()])
+    let child = bin()
+        .args([
+            "run",
+            cfg.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ])
         .args(["--jobs", "1", "--quiet"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -319,8 +353,15 @@ enabled = false
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&quick).unwrap()).unwrap();
     assert_eq!(v["stop"]["reason"], "target_reached");
-    let out = bin().args(["report", out_dir.to_str().unwrap()]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin()
+        .args(["report", out_dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
     assert!(md.contains("quick") && !md.contains("| slow"), "{md}");
 }
