@@ -425,14 +425,29 @@ impl Report {
         let mut o = String::new();
         o.push_str(&format!(
             "# {}\n\n",
-            s.title.clone().unwrap_or_else(|| "Experiment report".into())
+            s.title
+                .clone()
+                .unwrap_or_else(|| "Experiment report".into())
         ));
         o.push_str("## Setting\n\n");
-        o.push_str(&format!("- data: `{}` (m = {}, d = {})\n", s.data, s.m, s.d));
-        o.push_str(&format!("- models: {}\n", s.models.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")));
+        o.push_str(&format!(
+            "- data: `{}` (m = {}, d = {})\n",
+            s.data, s.m, s.d
+        ));
+        o.push_str(&format!(
+            "- models: {}\n",
+            s.models
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
         o.push_str(&format!("- loss: {}", s.loss));
         if let Some(t) = s.target_log_loss {
-            o.push_str(&format!(", target L ≤ 1e{:.1}", t / std::f64::consts::LN_10));
+            o.push_str(&format!(
+                ", target L ≤ 1e{:.1}",
+                t / std::f64::consts::LN_10
+            ));
         }
         if let Some(ms) = s.max_steps {
             o.push_str(&format!(", at most {ms} steps"));
@@ -467,8 +482,7 @@ impl Report {
                         o.push_str(&format!(" {txt} |"));
                     }
                 }
-                let stops: Vec<String> =
-                    r.stops.iter().map(|(k, v)| format!("{k} ×{v}")).collect();
+                let stops: Vec<String> = r.stops.iter().map(|(k, v)| format!("{k} ×{v}")).collect();
                 o.push_str(&format!(
                     " {} | {} | {}/{} |\n",
                     stops.join(", "),
@@ -569,7 +583,10 @@ impl Report {
         if self.runs.iter().any(|r| !r.schedule.1) {
             o.push_str("Schedule details where the assumption fails:\n\n");
             for r in self.runs.iter().filter(|r| !r.schedule.1) {
-                o.push_str(&format!("- {} (`{}`): {}\n", r.label, r.model, r.schedule.2));
+                o.push_str(&format!(
+                    "- {} (`{}`): {}\n",
+                    r.label, r.model, r.schedule.2
+                ));
             }
             o.push('\n');
         }

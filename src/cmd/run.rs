@@ -140,7 +140,11 @@ pub fn run(a: Args) -> Result<bool> {
     if !a.quiet {
         eprintln!(
             "{} {} of {} runs in {:.1} s; wrote {}/runs/*.json and {}/trace.csv",
-            if outcome.interrupted { "interrupted:" } else { "finished" },
+            if outcome.interrupted {
+                "interrupted:"
+            } else {
+                "finished"
+            },
             records.len(),
             cfg.jobs().len(),
             outcome.wall_seconds,
@@ -198,8 +202,16 @@ pub fn print_table(records: &[RunRecord]) {
             r.label.clone()
         }
     };
-    let w = records.iter().map(|r| name(r).len()).max().unwrap_or(3).max(3);
-    print!("{:<w$} {:>5} {:>8} {:>11}", "run", "seed", "steps", "log10 loss");
+    let w = records
+        .iter()
+        .map(|r| name(r).len())
+        .max()
+        .unwrap_or(3)
+        .max(3);
+    print!(
+        "{:<w$} {:>5} {:>8} {:>11}",
+        "run", "seed", "steps", "log10 loss"
+    );
     for n in norms {
         print!(" {:>14}", format!("γ[{n}]"));
     }
@@ -214,10 +226,7 @@ pub fn print_table(records: &[RunRecord]) {
         for n in norms {
             print!(" {:>14.6e}", r.margins.get(n).copied().unwrap_or(f64::NAN));
         }
-        println!(
-            "  {}",
-            implicit_bias::theorem_case::stop_name(&r.stop)
-        );
+        println!("  {}", implicit_bias::theorem_case::stop_name(&r.stop));
     }
     let checked: Vec<String> = records
         .iter()
@@ -235,7 +244,10 @@ pub fn print_table(records: &[RunRecord]) {
         print!(" {n:>30}");
     }
     println!();
-    for r in records.iter().filter(|r| !r.check.is_empty() || r.check_error.is_some()) {
+    for r in records
+        .iter()
+        .filter(|r| !r.check.is_empty() || r.check_error.is_some())
+    {
         print!(
             "{:<w$} {:>5} {:>14}",
             name(r),
