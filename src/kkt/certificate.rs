@@ -7,7 +7,7 @@
 //! that could not be computed (an `inconclusive` certificate after every solve failed) are
 //! NaN in Rust and `null` in JSON.
 
-use super::config::{LpBackend, LpForm};
+use super::config::{LpBackend, LpForm, Strategy};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// The verdict for one norm.
@@ -67,12 +67,15 @@ pub struct Tolerances {
     pub backend: LpBackend,
     /// LP form handed to the solver.
     pub form: LpForm,
+    /// Plain LP or row generation (same certificate either way).
+    #[serde(default)]
+    pub strategy: Strategy,
 }
 
 /// LP statistics of a certificate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LpStats {
-    /// Rows of the last κ LP.
+    /// Rows of the last κ LP (2 per residual row plus the others).
     pub rows: usize,
     /// Columns of the last κ LP.
     pub cols: usize,
@@ -98,6 +101,17 @@ pub struct LpStats {
     pub v_repair: f64,
     /// Number of near-kink (sample, unit) pairs relaxed.
     pub kinks: usize,
+    /// Whether row generation over coordinates ran (`kkt/rowgen.rs`).
+    #[serde(default)]
+    pub row_generation: bool,
+    /// Residual rows (coordinates) in the last κ LP: p for the plain LP, |J| under row
+    /// generation.
+    #[serde(default)]
+    pub residual_rows: usize,
+    /// Extra sweeps over the samples (per-sample gradient recomputations) made for this
+    /// norm's row generation, not counting the first sweep shared by all norms.
+    #[serde(default)]
+    pub gradient_sweeps: usize,
     /// Retries, repairs, convergence remarks.
     pub notes: Vec<String>,
 }

@@ -38,11 +38,18 @@
 //! rank-one atom (the top singular value of the pricing matrix z_b + ρθ̃_b) times the budget.
 //! The dual prices of the residual rows give z_j = −(y_j⁺ + y_j⁻) (shadow prices of
 //! r_j/N − s ≤ 0 and r_j/N + s ≥ 0).
+//!
+//! **Under row generation** (`kkt/rowgen.rs`) the LP has the residual rows of a coordinate
+//! set J only, so z_j = 0 off J — still a valid z. Everything else in the bound is computed
+//! as for the plain LP: b_g for **every** sample (active or screened out) from the cached
+//! rows (a_gj)_g, j ∈ J, which hold all m samples; e_g and ‖θ̃‖₁ over all p coordinates; κ̄
+//! recomputed over all p coordinates; σ̄_V from the exact norm. So the bound is a bound on
+//! the plain LP's κ* in every round, and the loop keeps the best one.
 
 use super::config::CheckConfig;
 use super::lp::{build_kappa_lp, solve_with_retries, KappaCols, KappaData};
+use super::rowgen;
 use super::subdiff::Encoding;
-use crate::params::dot;
 use std::time::Instant;
 
 /// The certificate recomputed in plain Rust from an LP solution.
@@ -81,19 +88,37 @@ pub(crate) fn recompute(
         .beta
         .iter()
         .zip(&cols.beta_scale)
-        .zip(&data.kinks)
+        .zip(&data.gens.kinks)
         .map(|((c, &sd), k)| {
             c.map_or(0.0, |c| {
                 (x[c] * n / sd).clamp(0.0, k.factor * lambda[k.gen])
             })
         })
         .collect();
-    let v_lp = cols.vmap.eval(x);
+    let g = combination(data, &lambda, &beta);
+    let mut v_lp = cols.vmap.eval(x);
+    if !cols.vmap.box_fixed.is_empty() {
+        let u: Vec<f64> = g.iter().map(|gj| gj / n).collect();
+        rowgen::polish_box(enc, &cols.vmap, &u, &mut v_lp);
+    }
     let (v, v_repair) = enc.project(&v_lp)?;
-    Ok(assemble(data, lambda, beta, v, v_repair))
+    Ok(assemble_with(data, &g, lambda, beta, v, v_repair))
 }
 
-/// r, ‖r‖_∞/N, LΣλc/N² and κ for explicit (λ, β, v).
+/// Σ_g λ_g a_g + Σ_k β_k d_k over all p coordinates.
+fn combination(data: &KappaData, lambda: &[f64], beta: &[f64]) -> Vec<f64> {
+    let mut g = vec![0.0; data.theta.len()];
+    data.gens.accumulate(lambda, &mut g);
+    for (k, kc) in data.gens.kinks.iter().enumerate() {
+        for &(j, d) in &kc.entries {
+            g[j] += beta[k] * d;
+        }
+    }
+    g
+}
+
+/// r, ‖r‖_∞/N, LΣλc/N² and κ for explicit (λ, β, v). The residual is computed over **all**
+/// p coordinates, whatever rows the LP had (row generation, `kkt/rowgen.rs`).
 pub(crate) fn assemble(
     data: &KappaData,
     lambda: Vec<f64>,
@@ -101,23 +126,24 @@ pub(crate) fn assemble(
     v: Vec<f64>,
     v_repair: f64,
 ) -> Recomputed {
+    let g = combination(data, &lambda, &beta);
+    assemble_with(data, &g, lambda, beta, v, v_repair)
+}
+
+/// [`assemble`] with the combination g = Σ λ a + Σ β d already computed: r = g − N v.
+fn assemble_with(
+    data: &KappaData,
+    g: &[f64],
+    lambda: Vec<f64>,
+    beta: Vec<f64>,
+    v: Vec<f64>,
+    v_repair: f64,
+) -> Recomputed {
     let n = data.n;
-    let mut r: Vec<f64> = v.iter().map(|vj| -n * vj).collect();
-    for (g, gen) in data.gens.iter().enumerate() {
-        if lambda[g] != 0.0 {
-            for (rj, aj) in r.iter_mut().zip(&gen.a) {
-                *rj += lambda[g] * aj;
-            }
-        }
-    }
-    for (k, kc) in data.kinks.iter().enumerate() {
-        for &(j, d) in &kc.entries {
-            r[j] += beta[k] * d;
-        }
-    }
+    let r: Vec<f64> = g.iter().zip(&v).map(|(gj, vj)| gj - n * vj).collect();
     let rinf = r.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
     let res_term = rinf / n;
-    let comp: f64 = lambda.iter().zip(&data.gens).map(|(l, g)| l * g.comp).sum();
+    let comp: f64 = lambda.iter().zip(&data.gens.comp).map(|(l, c)| l * c).sum();
     let comp_term = data.l * comp / (n * n);
     Recomputed {
         lambda,
@@ -152,7 +178,15 @@ pub(crate) fn lower_bound(
     kappa_up: f64,
 ) -> Bound {
     let n = data.n;
-    let mut z: Vec<f64> = cols.res_rows.iter().map(|&(u, l)| -(y[u] + y[l])).collect();
+    let p = data.theta.len();
+    let gens = data.gens;
+    // z is supported on the LP's residual rows (all p for the plain LP, J under row
+    // generation); the bound below is valid for any z.
+    let mut z = vec![0.0; p];
+    let support: Vec<usize> = cols.res_rows.iter().map(|rr| rr.j).collect();
+    for rr in &cols.res_rows {
+        z[rr.j] = -(y[rr.up] + y[rr.lo]);
+    }
     let mut rho_hint = cols.vmap.theta_row.map_or(f64::NAN, |r| y[r].max(0.0) / n);
     let z1: f64 = z.iter().map(|v| v.abs()).sum();
     if !z1.is_finite() {
@@ -170,21 +204,23 @@ pub(crate) fn lower_bound(
         rho_hint /= z1;
     }
     let omega: f64 = z.iter().map(|v| v.abs()).sum::<f64>().min(1.0);
-    let mut kink_z = vec![0.0; data.gens.len()];
-    let mut kink_t = vec![0.0; data.gens.len()];
-    for kc in &data.kinks {
+    let mut kink_z = vec![0.0; gens.len()];
+    let mut kink_t = vec![0.0; gens.len()];
+    for kc in &gens.kinks {
         let dz: f64 = kc.entries.iter().map(|&(j, d)| z[j] * d).sum();
         let dt: f64 = kc.entries.iter().map(|&(j, d)| data.theta[j] * d).sum();
         kink_z[kc.gen] += kc.factor * dz.min(0.0);
         kink_t[kc.gen] += kc.factor * dt.min(0.0);
     }
+    // ⟨z, a_g⟩ for every generator (active or screened out) from the cached rows.
+    let az = gens.dots(&z, &support);
     let mut worst = 0.0_f64; // max_g b_g⁻ / e_g
     let mut valid = true;
     let mut violators = Vec::new();
-    for (g, gen) in data.gens.iter().enumerate() {
-        let b = dot(&z, &gen.a) / n + (1.0 - omega) * data.l * gen.comp / (n * n) + kink_z[g] / n;
+    for g in 0..gens.len() {
+        let b = az[g] / n + (1.0 - omega) * data.l * gens.comp[g] / (n * n) + kink_z[g] / n;
         if b < 0.0 {
-            let e = dot(&data.theta, &gen.a) + kink_t[g];
+            let e = gens.euler[g] + kink_t[g];
             if e > 0.0 {
                 worst = worst.max(-b / e);
                 violators.push((g, -b / e));
@@ -224,15 +260,16 @@ const SCREEN_BATCH: usize = 64;
 /// bracket b_i is negative only weakens it (through the penalty term) and is added to the LP
 /// in the next round; the loop only reports convergence when no inactive sample violates.
 fn initial_active(data: &KappaData) -> Vec<bool> {
-    let m = data.gens.len();
+    let comp = &data.gens.comp;
+    let m = comp.len();
     if m <= SCREEN_ALL {
         return vec![true; m];
     }
     let mut order: Vec<usize> = (0..m).collect();
-    order.sort_by(|&a, &b| data.gens[a].comp.total_cmp(&data.gens[b].comp));
+    order.sort_by(|&a, &b| comp[a].total_cmp(&comp[b]));
     let mut active = vec![false; m];
     for (rank, &g) in order.iter().enumerate() {
-        active[g] = rank < SCREEN_ALL || data.gens[g].comp <= 0.25;
+        active[g] = rank < SCREEN_ALL || comp[g] <= 0.25;
     }
     active
 }
@@ -259,6 +296,8 @@ pub(crate) struct Refined {
     pub(crate) rows: usize,
     /// See `rows`.
     pub(crate) cols: usize,
+    /// Residual rows (coordinates) in the last LP: p for the plain LP.
+    pub(crate) residual_rows: usize,
     /// Total LP wall time (build + solves), seconds.
     pub(crate) seconds: f64,
     /// Backend of the last successful solve.
@@ -267,14 +306,19 @@ pub(crate) struct Refined {
     pub(crate) status: String,
 }
 
-/// Run the κ LP with column generation and sample screening until converged (see the module
-/// docs). Errors only when not a single solve succeeded (the reason lists every attempt).
+/// Run the κ LP with column generation, sample screening and (when `rowgen`) row
+/// generation over coordinates until converged (see the module docs and `kkt/rowgen.rs`).
+/// `warm` is the warm-start direction for the initial row set. Errors only when not a
+/// single solve succeeded (the reason lists every attempt).
 pub(crate) fn solve_refined(
     data: &KappaData,
     enc: &mut Encoding,
     cfg: &CheckConfig,
+    rowgen: bool,
+    warm: Option<&[f64]>,
 ) -> Result<Refined, String> {
     let t0 = Instant::now();
+    let p = data.theta.len();
     let mut out = Refined {
         best: None,
         lb: 0.0,
@@ -285,15 +329,41 @@ pub(crate) fn solve_refined(
         notes: Vec::new(),
         rows: 0,
         cols: 0,
+        residual_rows: 0,
         seconds: 0.0,
         backend: None,
         status: String::new(),
     };
     let mut active = initial_active(data);
+    let mut rows: Vec<usize> = if rowgen {
+        let na = active.iter().filter(|a| **a).count();
+        rowgen::initial_rows(enc, warm, na, cfg.row_batch)
+    } else {
+        (0..p).collect()
+    };
+    let row_min = if cfg.row_batch > 0 {
+        cfg.row_batch
+    } else {
+        rowgen::ROW_BATCH_MIN
+    };
+    // Rows to cache with the next sweep (likely violated next: `rowgen::violated`).
+    let mut prefetch: Vec<usize> = Vec::new();
+    let mut in_rows = vec![false; p];
+    for &j in &rows {
+        in_rows[j] = true;
+    }
     for round in 0..cfg.max_colgen_iters {
-        let (lp, cols) = build_kappa_lp(data, enc, &active);
+        let (lp, cols) = build_kappa_lp(
+            data,
+            enc,
+            &active,
+            &rows,
+            rowgen.then_some(&in_rows[..]),
+            &prefetch,
+        );
         out.rows = lp.nrows();
         out.cols = lp.ncols();
+        out.residual_rows = cols.res_rows.len();
         let sol = match solve_with_retries(&lp, cfg.backend, cfg.form, cfg.lp_tol, true) {
             Ok((sol, failures)) => {
                 if !failures.is_empty() {
@@ -318,13 +388,23 @@ pub(crate) fn solve_refined(
         out.lp_value = sol.value;
         out.backend = Some(sol.backend);
         out.status = sol.status.clone();
+        // The full residual of this round's solution (all p coordinates), for row generation.
+        let mut full_r: Option<Vec<f64>> = None;
         match recompute(data, enc, &cols, &sol.x) {
             Ok(rec) => {
+                if rowgen {
+                    full_r = Some(rec.r.clone());
+                }
                 if out.best.as_ref().map_or(true, |b| rec.kappa < b.kappa) {
                     out.best = Some(rec);
                 }
             }
             Err(e) => out.notes.push(format!("round {round}: {e}")),
+        }
+        if rowgen && full_r.is_none() {
+            // v could not be verified: select rows from the unverified LP values (only the
+            // row choice depends on it, never a reported number).
+            full_r = Some(raw_residual(data, &cols, &sol.x));
         }
         let kappa_up = out.best.as_ref().map_or(f64::INFINITY, |b| b.kappa);
         let Some(y) = sol.y.as_ref() else {
@@ -334,7 +414,34 @@ pub(crate) fn solve_refined(
         };
         let bound = lower_bound(data, enc, &cols, y, kappa_up);
         out.lb = out.lb.max(bound.lb);
-        let gap = sol.value - bound.lb;
+        // The best certified bound so far (every round's bound is valid).
+        let gap = sol.value - out.lb;
+        // Row generation: the coordinates whose full residual violates the LP value, and
+        // the omitted ℓ∞ coordinates whose v columns price out.
+        let mut new_rows = match &full_r {
+            Some(r) if rowgen => {
+                let batch = rows.len().max(row_min);
+                let (v, near) = rowgen::violated(r, data.n, sol.value, &in_rows, batch);
+                prefetch = near;
+                v
+            }
+            _ => Vec::new(),
+        };
+        if rowgen {
+            let batch = rows.len().max(row_min);
+            let (priced, near) = rowgen::priced_split_columns(data, &cols.vmap, y, &in_rows, batch);
+            for j in priced {
+                if !new_rows.contains(&j) {
+                    new_rows.push(j);
+                }
+            }
+            prefetch.extend(near);
+        }
+        for &j in &new_rows {
+            in_rows[j] = true;
+        }
+        rows.extend(&new_rows);
+        rows.sort_unstable();
         // Sample screening: add the inactive samples whose multiplier would lower the
         // Lagrangian (most violated first).
         let mut add: Vec<(usize, f64)> = bound
@@ -349,7 +456,7 @@ pub(crate) fn solve_refined(
             active[*g] = true;
         }
         let colgen_done = !enc.has_atoms() || gap <= cfg.colgen_tol * sol.value.max(0.01);
-        if colgen_done && add.is_empty() {
+        if colgen_done && add.is_empty() && new_rows.is_empty() {
             out.converged = true;
             break;
         }
@@ -365,7 +472,7 @@ pub(crate) fn solve_refined(
                 }
             }
         };
-        if na == 0 && add.is_empty() {
+        if na == 0 && add.is_empty() && new_rows.is_empty() {
             out.notes.push(format!(
                 "column generation stalled at round {round} with LP value − bound = {gap:.3e}"
             ));
@@ -381,4 +488,24 @@ pub(crate) fn solve_refined(
     }
     out.seconds = t0.elapsed().as_secs_f64();
     Ok(out)
+}
+
+/// The residual of the LP's raw values (λ, β clamped, v unverified) over all coordinates:
+/// used only to choose rows when v fails verification.
+fn raw_residual(data: &KappaData, cols: &KappaCols, x: &[f64]) -> Vec<f64> {
+    let n = data.n;
+    let lambda: Vec<f64> = cols
+        .lam
+        .iter()
+        .zip(&cols.lam_scale)
+        .map(|(c, &sc)| c.map_or(0.0, |c| (x[c] * n / sc).max(0.0)))
+        .collect();
+    let beta: Vec<f64> = cols
+        .beta
+        .iter()
+        .zip(&cols.beta_scale)
+        .map(|(c, &sd)| c.map_or(0.0, |c| (x[c] * n / sd).max(0.0)))
+        .collect();
+    let v = cols.vmap.eval(x);
+    assemble(data, lambda, beta, v, 0.0).r
 }

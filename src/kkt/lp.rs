@@ -19,6 +19,7 @@
 //! (see the parent module).
 
 use super::config::{LpBackend, LpForm};
+use super::gens::{col_scale, GenSet};
 use good_lp::solvers::clarabel::clarabel;
 use good_lp::solvers::microlp::microlp;
 use good_lp::{
@@ -360,18 +361,6 @@ pub(crate) fn solve_with_retries(
     Err(failures.join("; "))
 }
 
-/// One "generator" column of the κ LP: a multiplier λ_g ≥ 0 times the vector a_g.
-///
-/// For the main certificate there is one generator per sample (a_i = y_i h̃_i, c_i = q̃_i − 1);
-/// the trajectory certificate has a single generator a = Σ_i w_i y_i h̃_i, c = Σ_i w_i(q̃_i − 1).
-#[derive(Debug, Clone)]
-pub(crate) struct Generator {
-    /// a_g (length p).
-    pub(crate) a: Vec<f64>,
-    /// Complementarity coefficient c_g ≥ 0.
-    pub(crate) comp: f64,
-}
-
 /// A Clarke column: β_k·d_k with 0 ≤ β_k ≤ factor_k·λ_{gen_k} (d_k already multiplied by y_i).
 #[derive(Debug, Clone)]
 pub(crate) struct KinkCol {
@@ -384,18 +373,32 @@ pub(crate) struct KinkCol {
 }
 
 /// Everything the κ LP needs besides the subdifferential encoding.
-#[derive(Debug, Clone)]
-pub(crate) struct KappaData {
+///
+/// The generators ("columns" λ_g ≥ 0 times a_g) are one per sample for the main certificate
+/// (a_i = y_i h̃_i, c_i = q̃_i − 1); the trajectory certificate has a single generator
+/// a = Σ_i w_i y_i h̃_i, c = Σ_i w_i(q̃_i − 1). They are held by a [`GenSet`], which never
+/// needs the dense m × p matrix.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KappaData<'a> {
     /// Homogeneity degree L.
     pub(crate) l: f64,
     /// N(θ̃).
     pub(crate) n: f64,
     /// θ̃.
-    pub(crate) theta: Vec<f64>,
-    /// Generators.
-    pub(crate) gens: Vec<Generator>,
-    /// Clarke columns.
-    pub(crate) kinks: Vec<KinkCol>,
+    pub(crate) theta: &'a [f64],
+    /// Generators and Clarke columns.
+    pub(crate) gens: &'a GenSet<'a>,
+}
+
+/// One residual row pair of a built κ LP.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ResRow {
+    /// Coordinate j.
+    pub(crate) j: usize,
+    /// Row of r_j/N − s ≤ 0.
+    pub(crate) up: usize,
+    /// Row of r_j/N + s ≥ 0.
+    pub(crate) lo: usize,
 }
 
 /// Column / row bookkeeping of a built κ LP.
@@ -410,69 +413,75 @@ pub(crate) struct KappaCols {
     pub(crate) beta: Vec<Option<usize>>,
     /// sd_k = max |d_k|.
     pub(crate) beta_scale: Vec<f64>,
-    /// Per coordinate j: (row of r_j/N − s ≤ 0, row of r_j/N + s ≥ 0).
-    pub(crate) res_rows: Vec<(usize, usize)>,
+    /// The residual rows in the LP: every coordinate for the plain LP, the current row set
+    /// J under row generation.
+    pub(crate) res_rows: Vec<ResRow>,
     /// v as a function of the columns.
     pub(crate) vmap: super::subdiff::VMap,
 }
 
-/// max |x| over an iterator, 1 when it is 0 or not finite (a neutral column scale).
-fn col_scale(it: impl Iterator<Item = f64>) -> f64 {
-    let m = it.fold(0.0_f64, |m, v| m.max(v.abs()));
-    if m > 0.0 && m.is_finite() {
-        m
-    } else {
-        1.0
-    }
-}
-
 /// Build the κ LP (DESIGN §4 step 4) over the generators with `active[g]` (the others keep
-/// λ_g = 0), in scaled variables:
+/// λ_g = 0) and the residual rows of the coordinates in `rows` (all p for the plain LP;
+/// `vcols` restricts the polyhedral v columns the same way, see
+/// [`super::subdiff::Encoding::add_to_lp`]; `prefetch` lists rows worth caching if the
+/// generator rows must be recomputed anyway), in scaled variables:
 ///
 /// ```text
-///   min s   s.t.   −s ≤ Σ_g (a_gj/sc_g) λ'_g + Σ_k (d_kj/sd_k) β'_k − v_j ≤ s      (all j)
+///   min s   s.t.   −s ≤ Σ_g (a_gj/sc_g) λ'_g + Σ_k (d_kj/sd_k) β'_k − v_j ≤ s      (j ∈ rows)
 ///                  Σ_g L c_g/(N sc_g) λ'_g − s ≤ 0
 ///                  β'_k − factor_k (sd_k/sc_g) λ'_g ≤ 0,  λ', β', s ≥ 0,  v ∈ ∂_τN(θ̃)
 /// ```
 ///
 /// which is the LP of the module docs after λ_g = λ'_g N/sc_g, β_k = β'_k N/sd_k (the rows
 /// are r/N and L Σ λ c/N²). Scaling every column to unit ‖·‖_∞ keeps the coefficients in
-/// [−1, 1] whatever the scale of the data and of θ̃.
+/// [−1, 1] whatever the scale of the data and of θ̃. With `rows` a strict subset the LP is a
+/// **relaxation** (fewer constraints, same variables): its value is ≤ the plain LP's, and
+/// any solution whose full residual meets the dropped rows is optimal for the plain LP
+/// (`kkt/rowgen.rs`).
 pub(crate) fn build_kappa_lp(
     data: &KappaData,
     enc: &super::subdiff::Encoding,
     active: &[bool],
+    rows: &[usize],
+    vcols: Option<&[bool]>,
+    prefetch: &[usize],
 ) -> (LinProg, KappaCols) {
     let p = data.theta.len();
+    let gens = data.gens;
+    gens.ensure_rows_prefetch(rows, prefetch);
+    let cache = gens.rows();
     let inf = f64::INFINITY;
     let mut lp = LinProg::default();
     let s = lp.add_col(0.0, inf, 1.0);
-    let lam_scale: Vec<f64> = data
-        .gens
-        .iter()
-        .map(|g| col_scale(g.a.iter().cloned()))
-        .collect();
-    let lam: Vec<Option<usize>> = (0..data.gens.len())
+    let lam_scale: Vec<f64> = gens.scale.clone();
+    let lam: Vec<Option<usize>> = (0..gens.len())
         .map(|g| active[g].then(|| lp.add_col(0.0, inf, 0.0)))
         .collect();
-    let beta_scale: Vec<f64> = data
+    let beta_scale: Vec<f64> = gens
         .kinks
         .iter()
         .map(|k| col_scale(k.entries.iter().map(|e| e.1)))
         .collect();
-    let beta: Vec<Option<usize>> = data
+    let beta: Vec<Option<usize>> = gens
         .kinks
         .iter()
         .map(|k| lam[k.gen].map(|_| lp.add_col(0.0, inf, 0.0)))
         .collect();
-    let vmap = enc.add_to_lp(&mut lp);
-    // Clarke terms per coordinate.
-    let mut kink_terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); p];
-    for (k, kc) in data.kinks.iter().enumerate() {
+    let vmap = enc.add_to_lp(&mut lp, vcols);
+    // Position of each coordinate in `rows`.
+    let mut pos = vec![usize::MAX; p];
+    for (k, &j) in rows.iter().enumerate() {
+        if j < p {
+            pos[j] = k;
+        }
+    }
+    // Clarke terms per residual row.
+    let mut kink_terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); rows.len()];
+    for (k, kc) in gens.kinks.iter().enumerate() {
         if let Some(c) = beta[k] {
             for &(j, v) in &kc.entries {
-                if j < p {
-                    kink_terms[j].push((c, v / beta_scale[k]));
+                if j < p && pos[j] != usize::MAX {
+                    kink_terms[pos[j]].push((c, v / beta_scale[k]));
                 }
             }
         }
@@ -482,14 +491,17 @@ pub(crate) fn build_kappa_lp(
         .enumerate()
         .filter_map(|(g, c)| c.map(|c| (g, c)))
         .collect();
-    let mut res_rows = Vec::with_capacity(p);
-    for (j, kt) in kink_terms.iter().enumerate() {
+    let mut res_rows = Vec::with_capacity(rows.len());
+    for (&j, kt) in rows.iter().zip(&kink_terms) {
+        let Some(arow) = (j < p).then(|| cache.get(j)).flatten() else {
+            continue;
+        };
         let nt = act.len() + kt.len() + vmap.terms[j].len() + 1;
         let mut idx = Vec::with_capacity(nt);
         let mut val = Vec::with_capacity(nt);
         for &(g, c) in &act {
             idx.push(c);
-            val.push(data.gens[g].a[j] / lam_scale[g]);
+            val.push(arow[g] / lam_scale[g]);
         }
         for &(c, v) in kt {
             idx.push(c);
@@ -503,21 +515,22 @@ pub(crate) fn build_kappa_lp(
         let (mut iu, mut vu) = (idx.clone(), val.clone());
         iu.push(s);
         vu.push(-1.0);
-        let ru = lp.add_row(iu, vu, Sense::Le, cst);
+        let up = lp.add_row(iu, vu, Sense::Le, cst);
         idx.push(s);
         val.push(1.0);
-        let rl = lp.add_row(idx, val, Sense::Ge, cst);
-        res_rows.push((ru, rl));
+        let lo = lp.add_row(idx, val, Sense::Ge, cst);
+        res_rows.push(ResRow { j, up, lo });
     }
+    drop(cache);
     // Complementarity: L Σ λ c / N² ≤ s.
     let (mut idx, mut val): (Vec<usize>, Vec<f64>) = act
         .iter()
-        .map(|&(g, c)| (c, data.l * data.gens[g].comp / (data.n * lam_scale[g])))
+        .map(|&(g, c)| (c, data.l * gens.comp[g] / (data.n * lam_scale[g])))
         .unzip();
     idx.push(s);
     val.push(-1.0);
     lp.add_row(idx, val, Sense::Le, 0.0);
-    for (k, kc) in data.kinks.iter().enumerate() {
+    for (k, kc) in gens.kinks.iter().enumerate() {
         if let (Some(b), Some(l)) = (beta[k], lam[kc.gen]) {
             lp.add_row(
                 vec![b, l],

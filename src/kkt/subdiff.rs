@@ -168,13 +168,14 @@ impl Segment {
         out
     }
 
-    /// The pricing oracle: the point of the unit dual ball maximizing ⟨m, ·⟩.
-    fn price(&self, m: &[f64]) -> Result<Option<Vec<f64>>> {
+    /// The pricing oracle: the point of the unit dual ball maximizing ⟨m, ·⟩ (none for the
+    /// polyhedral encodings).
+    fn price(&self, m: &[f64]) -> Result<Vec<Vec<f64>>> {
         match self.enc {
             SegEnc::Nuclear => {
                 let (r, c) = self.shape.as_matrix();
                 let (s1, u, w) = linalg::top_singular_pair(r, c, m)?;
-                Ok((s1 > 0.0).then(|| outer(&u, &w)))
+                Ok((s1 > 0.0).then(|| outer(&u, &w)).into_iter().collect())
             }
             SegEnc::Sphere => {
                 let k = self.dual_kind();
@@ -182,9 +183,9 @@ impl Segment {
                 // argmax_{‖g‖_q ≤ 1} ⟨m, g⟩ = the steepest direction of the ℓq block norm.
                 k.steepest(BlockShape::Vector(m.len()), m, &mut g);
                 let ok = g.iter().all(|x| x.is_finite()) && g.iter().any(|x| *x != 0.0);
-                Ok(ok.then_some(g))
+                Ok(ok.then_some(g).into_iter().collect())
             }
-            SegEnc::Box | SegEnc::Split => Ok(None),
+            SegEnc::Box | SegEnc::Split => Ok(Vec::new()),
         }
     }
 }
@@ -224,6 +225,15 @@ pub(crate) struct VMap {
     pub(crate) constant: Vec<f64>,
     /// Row index of ⟨v, θ̃⟩/N ≥ 1 − τ (None for fixed v).
     pub(crate) theta_row: Option<usize>,
+    /// Per entrywise-ℓ∞ (split) segment: its coordinates and the row of its ℓ1 budget
+    /// Σ_j (v⁺_j + v⁻_j) ≤ w·t (for pricing omitted coordinates under row generation).
+    pub(crate) split_rows: Vec<(Range<usize>, usize)>,
+    /// ℓ1 as the only segment under row generation: the coordinates whose v_j is fixed at
+    /// the exact subgradient s_j (outside the row set), re-chosen after the solve by
+    /// `rowgen::polish_box`.
+    pub(crate) box_fixed: Vec<usize>,
+    /// The box half-width w of that segment (|v_j| ≤ w).
+    pub(crate) box_weight: f64,
 }
 
 impl VMap {
@@ -436,6 +446,30 @@ impl Encoding {
         Ok(())
     }
 
+    /// Coordinates where v can carry dual-ball mass at (almost) no cost in ⟨v, θ̃⟩: in
+    /// entrywise-ℓ∞ segments (split encoding) every j with |θ̃_j| ≥ (1 − 2τ)·max_segment |θ̃|.
+    /// Row generation starts with them (`kkt/rowgen.rs`): outside the row set such a v_j is
+    /// unconstrained by the residual, so the LP would move mass there first.
+    pub(crate) fn free_mass_coordinates(&self) -> Vec<usize> {
+        let EncKind::Segments(segs) = &self.kind else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for seg in segs.iter().filter(|s| s.enc == SegEnc::Split) {
+            let tb = &self.theta[seg.range.clone()];
+            let mx = tb.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+            let thr = (1.0 - 2.0 * self.tau - 1e-9) * mx;
+            out.extend(
+                seg.range
+                    .clone()
+                    .zip(tb)
+                    .filter(|(_, t)| t.abs() >= thr && mx > 0.0)
+                    .map(|(j, _)| j),
+            );
+        }
+        out
+    }
+
     /// Number of atoms currently in the encoding.
     pub(crate) fn atom_count(&self) -> usize {
         match &self.kind {
@@ -452,11 +486,25 @@ impl Encoding {
 
     /// Add the variables and rows of the encoding to `lp`; returns v as an affine map of
     /// the columns. Includes the row ⟨v, θ̃⟩/N ≥ 1 − τ (for segments).
-    pub(crate) fn add_to_lp(&self, lp: &mut LinProg) -> VMap {
+    ///
+    /// `cols = Some(in_j)` (row generation, `kkt/rowgen.rs`) restricts the per-coordinate
+    /// columns of the polyhedral segments to the coordinates with `in_j[j]`:
+    /// * entrywise ℓ∞ (split): v_j = 0 outside — a restriction of v; the omitted columns are
+    ///   priced from the dual prices of the budget and θ rows (`split_rows`,
+    ///   `kkt/rowgen.rs`), and the certified bound uses the exact set anyway;
+    /// * ℓ1 as the only segment (box): v_j = s_j outside, s the exact subgradient
+    ///   (sign θ̃_j, |s_j| ≤ 1) — no loss: the omitted v_j appear in no residual row, and
+    ///   s_j maximizes their contribution θ̃_j v_j to the θ row, so the restricted and the full
+    ///   LP have the same value;
+    /// * every other segment keeps all its columns.
+    ///
+    /// `None` gives the full encoding (the plain LP).
+    pub(crate) fn add_to_lp(&self, lp: &mut LinProg, cols: Option<&[bool]>) -> VMap {
         let p = self.theta.len();
         let mut terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); p];
         let mut constant = vec![0.0; p];
         let mut budget = Vec::new();
+        let mut split_rows = Vec::new();
         let segs = match &self.kind {
             EncKind::Fixed(v) => {
                 constant.copy_from_slice(v);
@@ -464,11 +512,27 @@ impl Encoding {
                     terms,
                     constant,
                     theta_row: None,
+                    split_rows,
+                    box_fixed: Vec::new(),
+                    box_weight: 0.0,
                 };
             }
             EncKind::Segments(s) => s,
         };
+        let has_col = |j: usize| cols.map_or(true, |c| c[j]);
         let single = segs.len() == 1;
+        // Fixed part of v (box segment outside the column set): its share of the θ row.
+        let mut theta_const = 0.0;
+        let mut box_fixed = Vec::new();
+        let s_exact = if single && segs[0].enc == SegEnc::Box && cols.is_some() {
+            let mut s = vec![0.0; p];
+            self.norm.subgradient(&self.layout, &self.theta, &mut s);
+            s.iter_mut()
+                .for_each(|x| *x = x.clamp(-segs[0].weight, segs[0].weight));
+            s
+        } else {
+            Vec::new()
+        };
         let inf = f64::INFINITY;
         // Budget columns t_b (Σ t_b ≤ 1) unless there is one segment (t = 1).
         let mut budget_row: (Vec<usize>, Vec<f64>) = (Vec::new(), Vec::new());
@@ -503,14 +567,18 @@ impl Encoding {
             };
             match seg.enc {
                 SegEnc::Box => {
-                    let mut cols = Vec::with_capacity(seg.range.len());
                     for j in seg.range.clone() {
+                        if !s_exact.is_empty() && !has_col(j) {
+                            box_fixed.push(j);
+                            constant[j] = s_exact[j];
+                            theta_const += s_exact[j] * self.theta[j] * inv_n;
+                            continue;
+                        }
                         let (lo, hi) = if single { (-w, w) } else { (-inf, inf) };
                         let c = lp.add_col(lo, hi, 0.0);
                         terms[j].push((c, 1.0));
                         th_row.0.push(c);
                         th_row.1.push(self.theta[j] * inv_n);
-                        cols.push(c);
                         if !single {
                             for sgn in [1.0, -1.0] {
                                 let (mut idx, mut val) = (vec![c], vec![sgn]);
@@ -522,7 +590,7 @@ impl Encoding {
                 }
                 SegEnc::Split => {
                     let (mut idx, mut val) = (Vec::new(), Vec::new());
-                    for j in seg.range.clone() {
+                    for j in seg.range.clone().filter(|&j| has_col(j)) {
                         let cp = lp.add_col(0.0, inf, 0.0);
                         let cm = lp.add_col(0.0, inf, 0.0);
                         terms[j].push((cp, 1.0));
@@ -535,7 +603,8 @@ impl Encoding {
                         val.extend([1.0, 1.0]);
                     }
                     let rhs = cap(&mut idx, &mut val);
-                    lp.add_row(idx, val, Sense::Le, rhs);
+                    let r = lp.add_row(idx, val, Sense::Le, rhs);
+                    split_rows.push((seg.range.clone(), r));
                 }
                 SegEnc::Nuclear | SegEnc::Sphere => {
                     let tb = &self.theta[seg.range.clone()];
@@ -559,11 +628,19 @@ impl Encoding {
         }
         // The row is relaxed by LP_SLACK: at τ = 0 an atom's ⟨A, θ̃⟩ can fall short of N by
         // rounding, which would make the LP infeasible.
-        let tr = lp.add_row(th_row.0, th_row.1, Sense::Ge, 1.0 - self.tau - LP_SLACK);
+        let tr = lp.add_row(
+            th_row.0,
+            th_row.1,
+            Sense::Ge,
+            1.0 - self.tau - LP_SLACK - theta_const,
+        );
         VMap {
             terms,
             constant,
             theta_row: Some(tr),
+            split_rows,
+            box_fixed,
+            box_weight: segs[0].weight,
         }
     }
 
@@ -590,7 +667,7 @@ impl Encoding {
                 .clone()
                 .map(|j| z[j] + rho * self.theta[j])
                 .collect();
-            let mut cands: Vec<Vec<f64>> = seg.price(&m)?.into_iter().collect();
+            let mut cands: Vec<Vec<f64>> = seg.price(&m)?;
             cands.extend(seg.face_atoms(&m));
             if seg.face.is_some() {
                 seg.frames += 1;

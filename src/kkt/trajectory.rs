@@ -17,32 +17,32 @@
 
 use super::colgen::{assemble, solve_refined};
 use super::config::CheckConfig;
-use super::lp::{Generator, KappaData, KinkCol};
+use super::gens::GenSet;
+use super::lp::{KappaData, KinkCol};
 use super::subdiff::Encoding;
 
-/// κ of the trajectory certificate for margins `q` (of the *original* θ, whose scale sets
-/// the weights) on the problem `data` (one generator per sample), or the reason it failed.
+/// The loss-gradient weights w_i = e^{−(q_i − q_min)} ∈ (0, 1] of margins `q` of the
+/// *original* θ (whose scale sets the weights).
+pub(crate) fn weights(q: &[f64]) -> Vec<f64> {
+    let q_min = q.iter().cloned().fold(f64::INFINITY, f64::min);
+    q.iter().map(|qi| (-(qi - q_min)).exp()).collect()
+}
+
+/// κ of the trajectory certificate on the problem `data` (one generator per sample), with
+/// the weights `w` of [`weights`] and the precomputed sum `wsum` = Σ_i w_i a_i (from the
+/// first sweep over the samples), or the reason it failed.
 pub(crate) fn trajectory_kappa(
     data: &KappaData,
-    q: &[f64],
+    w: &[f64],
+    wsum: &[f64],
     enc: &mut Encoding,
     cfg: &CheckConfig,
+    rowgen: bool,
 ) -> Result<f64, String> {
-    let q_min = q.iter().cloned().fold(f64::INFINITY, f64::min);
-    let w: Vec<f64> = q.iter().map(|qi| (-(qi - q_min)).exp()).collect();
     let p = data.theta.len();
-    let mut a = vec![0.0; p];
-    let mut comp = 0.0;
-    for (gen, wi) in data.gens.iter().zip(&w) {
-        if *wi == 0.0 {
-            continue;
-        }
-        for (aj, gj) in a.iter_mut().zip(&gen.a) {
-            *aj += wi * gj;
-        }
-        comp += wi * gen.comp;
-    }
+    let comp: f64 = w.iter().zip(&data.gens.comp).map(|(wi, c)| wi * c).sum();
     let kinks = data
+        .gens
         .kinks
         .iter()
         .map(|k| KinkCol {
@@ -51,14 +51,14 @@ pub(crate) fn trajectory_kappa(
             entries: k.entries.clone(),
         })
         .collect();
+    let gens = GenSet::from_vectors(p, vec![wsum.to_vec()], vec![comp], data.theta, kinks);
     let traj = KappaData {
         l: data.l,
         n: data.n,
-        theta: data.theta.clone(),
-        gens: vec![Generator { a, comp }],
-        kinks,
+        theta: data.theta,
+        gens: &gens,
     };
-    let refined = solve_refined(&traj, enc, cfg)?;
+    let refined = solve_refined(&traj, enc, cfg, rowgen, Some(wsum))?;
     let best = refined
         .best
         .ok_or_else(|| "the trajectory LP gave no verifiable certificate".to_string())?;
