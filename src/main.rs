@@ -100,6 +100,11 @@ enum Command {
         /// LP backend: clarabel (default), microlp, or highs (built with `--features highs`).
         #[arg(long)]
         backend: Option<String>,
+        /// How the LP's p residual rows are handled: auto (default; row generation for
+        /// p ≥ 1000), plain (every row, dense per-sample gradients) or row_generation. The
+        /// certificate means the same whichever runs.
+        #[arg(long)]
+        strategy: Option<String>,
         /// Machine-readable JSON output (an array with one certificate per norm).
         #[arg(long)]
         json: bool,
@@ -372,6 +377,7 @@ fn main() -> ExitCode {
             kappa_not,
             no_clarke,
             backend,
+            strategy,
             json,
         } => {
             let mut cfg = implicit_bias::kkt::CheckConfig::default();
@@ -391,6 +397,17 @@ fn main() -> ExitCode {
                     Err(_) => {
                         eprintln!(
                             "error: unknown LP backend `{b}` (clarabel, microlp; highs when built with --features highs)"
+                        );
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            if let Some(st) = strategy {
+                match serde_json::from_value(serde_json::Value::String(st.clone())) {
+                    Ok(v) => cfg.strategy = v,
+                    Err(_) => {
+                        eprintln!(
+                            "error: unknown checker strategy `{st}` (auto, plain, row_generation)"
                         );
                         return ExitCode::from(2);
                     }
