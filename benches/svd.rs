@@ -2,7 +2,12 @@
 //! the digits shape 64×64 and the large shape 128×784 (row-major, as in the two-layer layout
 //! `W: k×d`), single thread:
 //!
-//! * `orthogonalize` — `linalg::orthogonalize` (faer thin SVD + U_r V_rᵀ): exact Muon;
+//! * `orthogonalize` — `linalg::orthogonalize`, exact Muon's implementation: the Gram route
+//!   (eigendecomposition of the r×r matrix A Aᵀ + one polishing step) when
+//!   σ_max/σ_min ≤ 10², else the SVD route (the bench prints which one this input takes);
+//! * `orthogonalize_svd` — the SVD route alone (faer thin SVD + U_r V_rᵀ);
+//! * `orthogonalize_gram` — the Gram route alone (also timed when it declines: then it is
+//!   the cost of the test, an r×r eigendecomposition wasted before the SVD);
 //! * `newton_schulz5` — `linalg::newton_schulz5` with 5 steps: `muon_ns`;
 //! * `svd_faer` — `linalg::svd` (thin SVD with vectors, copied to row-major);
 //! * `svd_nalgebra` / `svd_nalgebra_tall` — nalgebra 0.35 `SVD::new` on the matrix and on its
@@ -37,6 +42,21 @@ fn bench_svd(c: &mut Criterion) {
         assert_eq!(rank, rows.min(cols), "a Gaussian matrix has full rank");
         group.bench_function(BenchmarkId::new("orthogonalize", &shape), |b| {
             b.iter(|| linalg::orthogonalize(rows, cols, black_box(&g), &mut out).expect("svd"))
+        });
+        group.bench_function(BenchmarkId::new("orthogonalize_svd", &shape), |b| {
+            b.iter(|| linalg::orthogonalize_svd(rows, cols, black_box(&g), &mut out).expect("svd"))
+        });
+        let took_gram = linalg::orthogonalize_gram(rows, cols, &g, &mut out)
+            .expect("gram")
+            .is_some();
+        eprintln!(
+            "svd/{shape}: orthogonalize takes the {} route on this input",
+            if took_gram { "Gram" } else { "SVD" }
+        );
+        group.bench_function(BenchmarkId::new("orthogonalize_gram", &shape), |b| {
+            b.iter(|| {
+                linalg::orthogonalize_gram(rows, cols, black_box(&g), &mut out).expect("gram")
+            })
         });
         group.bench_function(BenchmarkId::new("newton_schulz5", &shape), |b| {
             b.iter(|| linalg::newton_schulz5(rows, cols, black_box(&g), 5, &mut out))

@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Exact orthogonalization ([`Orthogonalization::Exact`], the setting of [M], "UΣVᵀ ↦ UVᵀ")
-//! goes through [`crate::linalg::orthogonalize`]: singular values σ ≤ σ_max·max(rows, cols)·
+//! goes through [`crate::linalg::orthogonalize`] (U Vᵀ from a Gram eigendecomposition when
+//! σ_max/σ_min ≤ 10², else from the SVD; both within ≈ 6e-14 of the exact map): singular values σ ≤ σ_max·max(rows, cols)·
 //! ε_machine are dropped, so a zero row of m_b (a dead neuron) gives a zero row of the step
 //! and m_b = 0 gives a zero step; every other singular value of the step is η (up to
 //! rounding).
