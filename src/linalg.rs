@@ -439,7 +439,7 @@ fn gram_polar(rows: usize, cols: usize, g: &[f64], out: &mut [f64]) -> Option<us
         .fold((f64::INFINITY, 0.0_f64), |(lo, hi), d| {
             (lo.min(d), hi.max(d))
         });
-    if !(dmin >= GRAM_MIN_EIG_RATIO * dmax) {
+    if dmin.is_nan() || dmin < GRAM_MIN_EIG_RATIO * dmax {
         return None;
     }
     // Sharper: a few inverse-power steps with the factor (2n² flops each) give a Rayleigh

@@ -433,9 +433,9 @@ fn known_polar(rng: &mut ChaCha8Rng, r: usize, c: usize, kappa: f64) -> (Vec<f64
     let (mut a, mut p) = (vec![0.0; r * c], vec![0.0; r * c]);
     for i in 0..r {
         for j in 0..c {
-            for t in 0..n {
+            for (t, st) in sigma.iter().enumerate() {
                 let uv = d.u[i * n + t] * d.vt[t * c + j];
-                a[i * c + j] += uv * sigma[t];
+                a[i * c + j] += uv * st;
                 p[i * c + j] += uv;
             }
         }
