@@ -23,8 +23,8 @@
 //! max(κ, 0.01) + [`poly_tol`].
 
 use implicit_bias::data::{generators, Dataset};
-use implicit_bias::kkt::*;
 use implicit_bias::kkt::Strategy;
+use implicit_bias::kkt::*;
 use implicit_bias::maxmargin::{max_margin, MaxMarginNorm};
 use implicit_bias::models::{Activation, Linear, Model, TwoLayer};
 use implicit_bias::norms::NormSpec;

@@ -493,6 +493,18 @@ fn orthogonalize_gram_and_svd_routes_agree() {
             assert!(e <= 1e-10, "{r}×{c} κ = {kappa}: SVD error {e:.2e}");
         }
     }
+    // Huge and tiny scales (the Gram route then works on a rescaled copy): same factor.
+    for (scale, (r, c)) in [(1e150, (6, 9)), (1e-150, (9, 6))] {
+        let (a, exact) = known_polar(&mut rng, r, c, 10.0);
+        let a: Vec<f64> = a.iter().map(|v| v * scale).collect();
+        let mut o = vec![f64::NAN; r * c];
+        assert_eq!(
+            linalg::orthogonalize_gram(r, c, &a, &mut o).unwrap(),
+            Some(r.min(c))
+        );
+        let e = max_diff(&o, &exact);
+        assert!(e <= 1e-12, "scale {scale:e}: Gram error {e:.2e}");
+    }
     // Duplicate rows: exactly rank-deficient, the Gram route declines.
     let mut g = gaussian(&mut rng, 6 * 8);
     let row0 = g[..8].to_vec();
