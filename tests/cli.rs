@@ -356,6 +356,64 @@ fn check_command_certifies_maxmargin_solutions() {
         "neg.json",
         &serde_json::json!({"theta": neg}).to_string(),
     );
+    // `--strategy`: row generation forced on this tiny problem gives the same certificates
+    // as the plain LP (same verdicts, κ within 1e-6 relative); an unknown strategy is an error.
+    let certs_with = |strategy: &str| -> Vec<serde_json::Value> {
+        let o = bin()
+            .args([
+                "check",
+                "--data",
+                csv.to_str().unwrap(),
+                "--model",
+                "linear",
+            ])
+            .args([
+                "--params",
+                params.to_str().unwrap(),
+                "--norm",
+                "linf",
+                "--norm",
+                "l2",
+            ])
+            .args(["--strategy", strategy, "--json"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let (plain, rowgen) = (certs_with("plain"), certs_with("row_generation"));
+    for (a, b) in plain.iter().zip(&rowgen) {
+        assert_eq!(a["verdict"], b["verdict"]);
+        let (ka, kb) = (a["kappa"].as_f64().unwrap(), b["kappa"].as_f64().unwrap());
+        assert!(
+            (ka - kb).abs() <= 1e-6 * ka.max(kb).max(1e-12),
+            "{ka} vs {kb}"
+        );
+    }
+    let o = bin()
+        .args([
+            "check",
+            "--data",
+            csv.to_str().unwrap(),
+            "--model",
+            "linear",
+        ])
+        .args([
+            "--params",
+            params.to_str().unwrap(),
+            "--norm",
+            "l2",
+            "--strategy",
+            "fast",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown checker strategy `fast`"));
     for (model, p, norm, needle) in [
         ("linear", params.as_path(), "l9", "l9"),
         ("linear", short.as_path(), "l2", "8 parameters"),

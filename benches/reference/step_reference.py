@@ -24,8 +24,12 @@ not the crate's ChaCha stream: the values differ, the shapes and the work do not
 
 Also times the raw GEMMs of the step (fwd X Wᵀ, bwd Bᵀ X) with numpy (BLAS) and jax.
 
-One thread: the environment variables below are set before numpy/jax are imported, and the
-JSON reports process CPU time / wall time (≈ 1.0 when single-threaded).
+One thread: the environment variables below are set before numpy/jax are imported, and
+the process is pinned to one CPU (os.sched_setaffinity). The pin is needed: XLA's CPU
+backend ignores the flags for part of its work — measured 2026-11-23 on the large step,
+JAX-jit took 14.1 ms unpinned (CPU/wall ≈ 1.4) and 22.1 ms pinned to one core. The JSON
+reports the pinned CPU set and, per backend, process CPU time / wall time (≈ 1.0 when
+single-threaded). `--no-pin` measures without the pin.
 
 Usage:  python3 step_reference.py [--sizes small,digits,large] [--backends numpy,jax]
                                   [--optimizers ngd,signum,adam,muon,muon_ns] [--out FILE]
@@ -33,6 +37,7 @@ Prints a JSON document (ms per step, median over rounds, and the min).
 """
 
 import os
+import sys
 
 # Pin every threading runtime to one thread before numpy / jax load their libraries.
 os.environ["OMP_NUM_THREADS"] = "1"
@@ -42,6 +47,9 @@ os.environ["XLA_FLAGS"] = (
     "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 )
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+# Pin to one CPU before any library starts a thread (threads inherit the affinity).
+if "--no-pin" not in sys.argv and hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -493,7 +501,9 @@ def main():
     ap.add_argument("--optimizers", default=",".join(OPTIMIZERS))
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--out", help="also write the JSON here")
+    ap.add_argument("--no-pin", action="store_true", help="do not pin the process to one CPU")
     args = ap.parse_args()
+    pinned = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     data = sizes(args.sizes.split(","))
     opts = args.optimizers.split(",")
     report = {
@@ -511,11 +521,14 @@ def main():
             },
             "sizes": {n: {"m": X.shape[0], "d": X.shape[1], "k": k} for n, (X, _, k) in data.items()},
             "lr": LR,
+            "pinned_cpus": pinned,
+            "cpu_over_wall": {},
         },
         "step_ms": {},
         "gemm_ms": {},
     }
     for backend in args.backends.split(","):
+        wall0, cpu0 = time.perf_counter(), time.process_time()
         if backend == "numpy":
             report["step_ms"]["numpy"], report["gemm_ms"]["numpy"] = bench_numpy(
                 data, opts, args.rounds
@@ -531,6 +544,8 @@ def main():
             report["step_ms"]["jax"], report["gemm_ms"]["jax"] = bench_jax(data, opts, args.rounds)
         else:
             raise SystemExit(f"unknown backend {backend}")
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        report["meta"]["cpu_over_wall"][backend] = round(cpu / wall, 3)
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:

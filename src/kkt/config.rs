@@ -26,6 +26,12 @@ use serde::{Deserialize, Serialize};
 /// | same, ℓ∞ | 8 067 × 8 129 | 2.9 s | 3.0 s |
 /// | same, max-spectral (22 rounds) | 8 069 × 217 | 57 s | 185 s |
 ///
+/// (The m = 512 rows are the plain LP, [`Strategy::Plain`], measured 2026-11-22 on a shared
+/// machine. The default [`Strategy::Auto`] runs row generation there; `benches/checker.rs`
+/// on a quiet machine, 2026-11-23, m = 512, p = 4 032, Clarabel: ℓ2 1.7 s (final LP
+/// 1 219 × 281), ℓ∞ 1.1 s (315 × 593), max-spectral 4.7 s (979 × 301, 10 rounds); the
+/// current numbers for every backend are in `benches/README.md`.)
+///
 /// Clarabel is the default: as fast on the small LPs, 3–30× faster on the large ones, and it
 /// returns the dual prices (needed by column generation and by the certified lower bound) in
 /// the same solve. microlp is the retry backend.
@@ -80,6 +86,8 @@ impl LpBackend {
 /// | two-layer m = 512, p = 4 032: ℓ2 / ℓ∞ / max-spectral | 8.1 / 2.9 / 57 s | 32.7 / 5.5 / 221 s |
 /// | same, ℓ2 without sample screening (all 512 samples) | 23.5 s | 58.8 s |
 ///
+/// (Plain LP, 2026-11-22, shared machine; the `checker` bench's `clarabel_dual` rows compare
+/// the forms on current code: at m = 40, p = 200 the primal is still 5–30 % faster.)
 /// (An interior-point method factors a KKT matrix containing both the LP and its dual, so
 /// transposing the LP does not shrink its work the way it shrinks a simplex basis; with
 /// microlp the dual form only yields the dual prices, so λ still needs the primal solve.)
