@@ -1,17 +1,8 @@
 //! CLI tests: `list`, `run`, and clear errors with exit codes for bad input.
 
 use std::path::Path;
-use std::process::Command;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_implicit-bias"))
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
+mod common;
+use common::{bin, write};
 
 #[test]
 fn list_json_names_everything() {

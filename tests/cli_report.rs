@@ -1,18 +1,10 @@
 //! CLI tests for experiment grids: parallel `run` (deterministic in the number of jobs),
 //! `report.md` / `report.json` / SVG figures, `report DIR`, `compare A B`, Ctrl-C, bad input.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_implicit-bias"))
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
+mod common;
+use common::{bin, write};
 
 /// Two models × two optimizers × three seeds on a linear-teacher dataset; NGD should have
 /// the largest ℓ2 margin and sign GD the largest ℓ∞ margin on both models ([F] Thm 3.4).

@@ -16,15 +16,12 @@ use proptest::prelude::*;
 use safetensors::Dtype;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::bin;
 
 const SPEC: &str = "two_layer:relu_pow:2:k=8";
 const D: usize = 10;
 const K: usize = 8;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_implicit-bias"))
-}
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

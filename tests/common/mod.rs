@@ -1,0 +1,19 @@
+//! Helpers shared by the CLI integration tests (`tests/cli.rs`, `tests/cli_report.rs`,
+//! `tests/params_external.rs`).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A `Command` for the crate's binary, as built by cargo for this test run.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_implicit-bias"))
+}
+
+/// Write `text` to `dir/name` and return the path (panics on I/O failure: test helper).
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
