@@ -349,8 +349,8 @@ fn check_command_certifies_maxmargin_solutions() {
     );
     // `--strategy`: row generation forced on this tiny problem gives the same certificates
     // as the plain LP (same verdicts, κ within 1e-6 relative); an unknown strategy is an error.
-    let certs_with = |strategy: &str| -> Vec<serde_json::Value> {
-        let o = bin()
+    let check_linear = |extra: &[&str]| {
+        bin()
             .args([
                 "check",
                 "--data",
@@ -358,23 +358,24 @@ fn check_command_certifies_maxmargin_solutions() {
                 "--model",
                 "linear",
             ])
-            .args([
-                "--params",
-                params.to_str().unwrap(),
-                "--norm",
-                "linf",
-                "--norm",
-                "l2",
-            ])
-            .args(["--strategy", strategy, "--json"])
+            .args(["--params", params.to_str().unwrap()])
+            .args(extra)
             .output()
-            .unwrap();
+            .unwrap()
+    };
+    let certs_with = |strategy: &str| -> Vec<serde_json::Value> {
+        let o = check_linear(&[
+            "--norm",
+            "linf",
+            "--norm",
+            "l2",
+            "--json",
+            "--strategy",
+            strategy,
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        serde_json::from_slice::<serde_json::Value>(&o.stdout)
-            .unwrap()
-            .as_array()
-            .unwrap()
-            .clone()
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v.as_array().unwrap().clone()
     };
     let (plain, rowgen) = (certs_with("plain"), certs_with("row_generation"));
     for (a, b) in plain.iter().zip(&rowgen) {
@@ -385,24 +386,7 @@ fn check_command_certifies_maxmargin_solutions() {
             "{ka} vs {kb}"
         );
     }
-    let o = bin()
-        .args([
-            "check",
-            "--data",
-            csv.to_str().unwrap(),
-            "--model",
-            "linear",
-        ])
-        .args([
-            "--params",
-            params.to_str().unwrap(),
-            "--norm",
-            "l2",
-            "--strategy",
-            "fast",
-        ])
-        .output()
-        .unwrap();
+    let o = check_linear(&["--norm", "l2", "--strategy", "fast"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown checker strategy `fast`"));
     for (model, p, norm, needle) in [
