@@ -2,13 +2,12 @@
 
 use std::path::Path;
 mod common;
-use common::{bin, write};
+use common::{bin, json_ok, write};
 
 #[test]
 fn list_json_names_everything() {
     let out = bin().args(["list", "--json"]).output().unwrap();
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_ok(&out);
     let opt_names: Vec<&str> = v["optimizers"]
         .as_array()
         .unwrap()
@@ -211,12 +210,7 @@ fn maxmargin_command_json_and_errors() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_ok(&out);
     let theta: Vec<f64> = v["theta"]
         .as_array()
         .unwrap()
@@ -300,12 +294,7 @@ fn check_command_certifies_maxmargin_solutions() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_ok(&out);
     let certs = v.as_array().unwrap();
     assert_eq!(certs.len(), 3);
     for key in [
@@ -373,8 +362,7 @@ fn check_command_certifies_maxmargin_solutions() {
             "--strategy",
             strategy,
         ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let v = json_ok(&o);
         v.as_array().unwrap().clone()
     };
     let (plain, rowgen) = (certs_with("plain"), certs_with("row_generation"));
@@ -410,12 +398,7 @@ fn which_norm_command_names_the_norm() {
         .args(["which-norm", "ngd", "--cases", "linear", "--json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_ok(&out);
     assert_eq!(v["answer"]["kind"], "named");
     assert_eq!(
         v["answer"]["norms"],
@@ -459,12 +442,7 @@ fn which_norm_command_names_the_norm() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_ok(&out);
     assert_eq!(v["cases"][0]["schedule"]["eta0"], 0.01);
     assert_eq!(
         v["answer"]["norms"],

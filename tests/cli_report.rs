@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 mod common;
-use common::{bin, write};
+use common::{bin, json_ok, write};
 
 /// Two models × two optimizers × three seeds on a linear-teacher dataset; NGD should have
 /// the largest ℓ2 margin and sign GD the largest ℓ∞ margin on both models ([F] Thm 3.4).
@@ -181,12 +181,7 @@ fn grid_run_report_and_compare() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_ok(&out);
     assert_eq!(v["changed"].as_array().unwrap().len(), 0, "{v}");
     assert_eq!(v["unchanged"], 2 * 2 * 2);
 

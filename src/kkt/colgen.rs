@@ -78,12 +78,7 @@ pub(crate) fn recompute(
     x: &[f64],
 ) -> Result<Recomputed, String> {
     let n = data.n;
-    let lambda: Vec<f64> = cols
-        .lam
-        .iter()
-        .zip(&cols.lam_scale)
-        .map(|(c, &sc)| c.map_or(0.0, |c| (x[c] * n / sc).max(0.0)))
-        .collect();
+    let lambda = read_lambda(cols, x, n);
     let beta: Vec<f64> = cols
         .beta
         .iter()
@@ -490,16 +485,21 @@ pub(crate) fn solve_refined(
     Ok(out)
 }
 
+/// λ_i ≥ 0 read back from the LP solution `x` (column values rescaled by n / column scale,
+/// clamped at 0; samples without a column get 0).
+fn read_lambda(cols: &KappaCols, x: &[f64], n: f64) -> Vec<f64> {
+    cols.lam
+        .iter()
+        .zip(&cols.lam_scale)
+        .map(|(c, &sc)| c.map_or(0.0, |c| (x[c] * n / sc).max(0.0)))
+        .collect()
+}
+
 /// The residual of the LP's raw values (λ, β clamped, v unverified) over all coordinates:
 /// used only to choose rows when v fails verification.
 fn raw_residual(data: &KappaData, cols: &KappaCols, x: &[f64]) -> Vec<f64> {
     let n = data.n;
-    let lambda: Vec<f64> = cols
-        .lam
-        .iter()
-        .zip(&cols.lam_scale)
-        .map(|(c, &sc)| c.map_or(0.0, |c| (x[c] * n / sc).max(0.0)))
-        .collect();
+    let lambda = read_lambda(cols, x, n);
     let beta: Vec<f64> = cols
         .beta
         .iter()
