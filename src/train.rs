@@ -105,6 +105,20 @@ pub enum StopReason {
 }
 
 impl StopReason {
+    /// The serde tag of the reason: `"target_reached"`, `"max_steps"`, `"time_limit"`,
+    /// `"interrupted"`, `"diverged"`, `"zero_gradient"`, `"dead_sample"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StopReason::TargetReached => "target_reached",
+            StopReason::MaxSteps => "max_steps",
+            StopReason::TimeLimit => "time_limit",
+            StopReason::Interrupted { .. } => "interrupted",
+            StopReason::Diverged { .. } => "diverged",
+            StopReason::ZeroGradient { .. } => "zero_gradient",
+            StopReason::DeadSample { .. } => "dead_sample",
+        }
+    }
+
     /// True for the failure reasons (divergence, zero gradient, dead sample).
     pub fn is_failure(&self) -> bool {
         matches!(

@@ -434,6 +434,16 @@ fn check_prepared(prep: &Prepared, spec: &NormSpec, cfg: &CheckConfig) -> Result
     })
 }
 
+/// The certificates of [`check_set`]: one per requested norm, in their order, and the own
+/// norm's certificate (also when it was not requested).
+#[derive(Debug, Clone)]
+pub struct CheckSet {
+    /// One certificate per requested norm, in the order of `norms`.
+    pub certs: Vec<Certificate>,
+    /// The own norm's certificate (`None` without an own norm).
+    pub own: Option<Certificate>,
+}
+
 /// Run [`check`] for every norm in `norms` (gradients computed once) and apply
 /// **coincidence** against the optimizer's own norm `own`:
 ///
@@ -447,29 +457,30 @@ fn check_prepared(prep: &Prepared, spec: &NormSpec, cfg: &CheckConfig) -> Result
 ///   `coincident`: the certificate cannot tell the two apart (e.g. a rank-one W, where the ℓ2
 ///   and max-spectral conditions agree), so they are never asserted as different.
 ///
-/// The own norm keeps its verdict (it is checked even if it is not in `norms`, and then not
-/// returned). Certificates are returned in the order of `norms`.
-pub fn check_many(
+/// The own norm keeps its verdict; it is checked even if it is not in `norms` and returned
+/// in [`CheckSet::own`].
+pub fn check_set(
     model: &dyn Model,
     data: &Dataset,
     theta: &[f64],
     norms: &[NormSpec],
     own: Option<&NormSpec>,
     cfg: &CheckConfig,
-) -> Result<Vec<Certificate>> {
+) -> Result<CheckSet> {
     let prep = prepare(model, data, theta, cfg)?;
     let mut certs = Vec::with_capacity(norms.len());
     for spec in norms {
         certs.push(check_prepared(&prep, spec, cfg)?);
     }
     let Some(own) = own else {
-        return Ok(certs);
+        return Ok(CheckSet { certs, own: None });
     };
     let own_idx = norms.iter().position(|s| s == own);
-    let own_verdict = match own_idx {
-        Some(i) => certs[i].verdict,
-        None => check_prepared(&prep, own, cfg)?.verdict,
+    let own_cert = match own_idx {
+        Some(i) => certs[i].clone(),
+        None => check_prepared(&prep, own, cfg)?,
     };
+    let own_verdict = own_cert.verdict;
     let own_canon = canonical(own, &prep.layout);
     for (i, (spec, cert)) in norms.iter().zip(certs.iter_mut()).enumerate() {
         if Some(i) == own_idx || spec == own {
@@ -492,7 +503,23 @@ pub fn check_many(
             cert.verdict = Verdict::Coincident;
         }
     }
-    Ok(certs)
+    Ok(CheckSet {
+        certs,
+        own: Some(own_cert),
+    })
+}
+
+/// [`check_set`]'s certificates for `norms` only (the own norm is used for coincidence but
+/// not returned unless it is among `norms`).
+pub fn check_many(
+    model: &dyn Model,
+    data: &Dataset,
+    theta: &[f64],
+    norms: &[NormSpec],
+    own: Option<&NormSpec>,
+    cfg: &CheckConfig,
+) -> Result<Vec<Certificate>> {
+    Ok(check_set(model, data, theta, norms, own, cfg)?.certs)
 }
 
 /// Whether `a` and `b` are the same norm on `layout` up to a positive factor (the structural

@@ -10,7 +10,7 @@
 //!
 //! The layout is ignored: on a matrix block this is the entrywise ℓ1 norm Σ_rc |W_rc|.
 
-use super::linf;
+use super::entrywise::{max_abs, sign_into, split_over_argmax, sum_abs};
 use super::Norm;
 use crate::params::Layout;
 
@@ -18,37 +18,24 @@ use crate::params::Layout;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct L1;
 
-/// sign(v) ∈ {−1, 0, 1} with sign(0) = 0 (and sign(NaN) = 0).
-pub(crate) fn sign(v: f64) -> f64 {
-    if v > 0.0 {
-        1.0
-    } else if v < 0.0 {
-        -1.0
-    } else {
-        0.0
-    }
-}
-
 /// Σ_j |x_j|.
 pub(crate) fn value(x: &[f64]) -> f64 {
-    x.iter().map(|v| v.abs()).sum()
+    sum_abs(x)
 }
 
 /// Dual of ℓ1: max_j |g_j|.
 pub(crate) fn dual(g: &[f64]) -> f64 {
-    linf::value(g)
+    max_abs(g)
 }
 
 /// ℓ1-steepest direction: sign(g_j)/|J| on the argmax set J of |g|, 0 elsewhere.
 pub(crate) fn steepest(g: &[f64], out: &mut [f64]) {
-    linf::split_over_argmax(g, out);
+    split_over_argmax(g, out);
 }
 
 /// Subgradient of ℓ1: sign(x) with sign(0) = 0.
 pub(crate) fn subgradient(x: &[f64], out: &mut [f64]) {
-    for (o, v) in out.iter_mut().zip(x) {
-        *o = sign(*v);
-    }
+    sign_into(x, out)
 }
 
 impl Norm for L1 {

@@ -10,7 +10,8 @@
 //! * subgradient: with J = {j : |θ_j| = max_k |θ_k|}, s_j = sign(θ_j)/|J| on J and 0
 //!   elsewhere. **Tie-break:** split evenly over the argmax set (‖s‖₁ = 1, ⟨s, θ⟩ = ‖θ‖_∞).
 
-use super::{l1, Norm};
+use super::entrywise::{max_abs, sign_into, split_over_argmax, sum_abs};
+use super::Norm;
 use crate::params::Layout;
 
 /// The entrywise ℓ∞ norm max_j |θ_j| (not the spectral norm of a matrix block); see the
@@ -20,41 +21,22 @@ pub struct Linf;
 
 /// max_j |x_j| (0 for an empty slice).
 pub(crate) fn value(x: &[f64]) -> f64 {
-    x.iter().fold(0.0_f64, |m, v| m.max(v.abs()))
+    max_abs(x)
 }
 
 /// Dual of ℓ∞: Σ_j |g_j|.
 pub(crate) fn dual(g: &[f64]) -> f64 {
-    l1::value(g)
+    sum_abs(g)
 }
 
 /// ℓ∞-steepest direction sign(g) (sign(0) = 0).
 pub(crate) fn steepest(g: &[f64], out: &mut [f64]) {
-    l1::subgradient(g, out)
+    sign_into(g, out)
 }
 
 /// Subgradient of ℓ∞: sign(x_j)/|J| on the argmax set J of |x|.
 pub(crate) fn subgradient(x: &[f64], out: &mut [f64]) {
     split_over_argmax(x, out)
-}
-
-/// out_j = sign(x_j)/|J| for j ∈ J = {j : |x_j| = max_k |x_k|}, 0 elsewhere; out = 0 when
-/// x = 0. Shared by the ℓ1 steepest direction and the ℓ∞ subgradient.
-pub(crate) fn split_over_argmax(x: &[f64], out: &mut [f64]) {
-    let m = value(x);
-    out.fill(0.0);
-    if m == 0.0 || m.is_nan() {
-        if m.is_nan() {
-            out.fill(f64::NAN);
-        }
-        return;
-    }
-    let count = x.iter().filter(|v| v.abs() == m).count() as f64;
-    for (o, v) in out.iter_mut().zip(x) {
-        if v.abs() == m {
-            *o = l1::sign(*v) / count;
-        }
-    }
 }
 
 impl Norm for Linf {

@@ -10,7 +10,8 @@
 //! Everything is computed on |x_j|/max_k|x_k| and |x_j|/‖x‖ (ratios ≤ 1), so no power
 //! overflows or underflows spuriously for any finite input.
 
-use super::{l1::sign, Norm, NormSpec};
+use super::entrywise::{max_abs, sign};
+use super::{Norm, NormSpec};
 use crate::error::{Error, Result};
 use crate::params::Layout;
 
@@ -39,7 +40,7 @@ pub(crate) fn conjugate(p: f64) -> f64 {
 
 /// ‖x‖_p = s·(Σ_j (|x_j|/s)^p)^{1/p} with s = max_j |x_j|.
 pub(crate) fn value(x: &[f64], p: f64) -> f64 {
-    let s = x.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let s = max_abs(x);
     if s == 0.0 || !s.is_finite() {
         return s;
     }

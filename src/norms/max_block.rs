@@ -11,123 +11,12 @@
 //!   max and 0 elsewhere — ⟨s, θ⟩ = N(θ) and N_*(s) = ‖s_b(θ_b)‖_{b,*} ≤ 1. **Tie-break:**
 //!   the first maximizing block, so the result is deterministic.
 //!
-//! The per-block math lives on [`BlockNormKind`] (shared with [`super::MaxSpectral`]).
+//! The per-block math lives on [`BlockNormKind`]. [`MaxSpectral`] (every block spectral,
+//! weight 1 — Muon's norm) is the same composition and lives here too.
 
-use super::{l1, l2, linf, lp, spectral, Norm, NormSpec};
+use super::{lp, BlockNormKind, Norm, NormSpec};
 use crate::error::{Error, Result};
-use crate::params::{Block, BlockShape, Layout};
-use std::fmt;
-
-/// The norm applied to one block of a [`MaxBlock`] (spec strings `l1`, `l2`, `linf`,
-/// `lp<p>` e.g. `lp3`, `spectral`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum BlockNormKind {
-    /// Σ |θ_j| (entrywise).
-    L1,
-    /// Euclidean / Frobenius.
-    L2,
-    /// max |θ_j| (entrywise — not the spectral norm of a matrix block).
-    Linf,
-    /// (Σ |θ_j|^p)^{1/p}, 1 < p < ∞.
-    Lp(f64),
-    /// σ_max of the block viewed as a matrix (a vector block is 1×n, so this is its ℓ2 norm).
-    Spectral,
-}
-
-impl BlockNormKind {
-    /// Parse `l1`, `l2`, `linf`, `spectral` or `lp<p>` (e.g. `lp3`, `lp1.5`; 1 < p < ∞).
-    pub fn parse(s: &str) -> Result<Self> {
-        let s = s.trim();
-        match s {
-            "l1" => Ok(BlockNormKind::L1),
-            "l2" => Ok(BlockNormKind::L2),
-            "linf" => Ok(BlockNormKind::Linf),
-            "spectral" => Ok(BlockNormKind::Spectral),
-            _ => {
-                let rest = s.strip_prefix("lp").ok_or_else(|| {
-                    Error::spec(
-                        s,
-                        "unknown block norm; expected l1, l2, linf, spectral or lp<p> (e.g. lp3)",
-                    )
-                })?;
-                let p: f64 = rest
-                    .parse()
-                    .map_err(|_| Error::spec(s, format!("p `{rest}` is not a number")))?;
-                lp::check_p(p).map_err(|e| Error::spec(s, e.to_string()))?;
-                Ok(BlockNormKind::Lp(p))
-            }
-        }
-    }
-
-    /// ‖x‖ for a block of this shape.
-    pub fn value(&self, shape: BlockShape, x: &[f64]) -> f64 {
-        match *self {
-            BlockNormKind::L1 => l1::value(x),
-            BlockNormKind::L2 => l2::value(x),
-            BlockNormKind::Linf => linf::value(x),
-            BlockNormKind::Lp(p) => lp::value(x, p),
-            BlockNormKind::Spectral => {
-                let (r, c) = shape.as_matrix();
-                spectral::value(r, c, x)
-            }
-        }
-    }
-
-    /// The dual norm ‖g‖_* (ℓ∞, ℓ2, ℓ1, ℓq, nuclear respectively).
-    pub fn dual(&self, shape: BlockShape, g: &[f64]) -> f64 {
-        match *self {
-            BlockNormKind::L1 => l1::dual(g),
-            BlockNormKind::L2 => l2::value(g),
-            BlockNormKind::Linf => linf::dual(g),
-            BlockNormKind::Lp(p) => lp::value(g, lp::conjugate(p)),
-            BlockNormKind::Spectral => {
-                let (r, c) = shape.as_matrix();
-                spectral::dual(r, c, g)
-            }
-        }
-    }
-
-    /// The steepest direction argmax_{‖d‖ ≤ 1} ⟨g, d⟩ of this block norm (0 at g = 0;
-    /// tie-breaks as documented in each norm's module).
-    pub fn steepest(&self, shape: BlockShape, g: &[f64], out: &mut [f64]) {
-        match *self {
-            BlockNormKind::L1 => l1::steepest(g, out),
-            BlockNormKind::L2 => l2::normalize(g, out),
-            BlockNormKind::Linf => linf::steepest(g, out),
-            BlockNormKind::Lp(p) => lp::duality_map(g, lp::conjugate(p), out),
-            BlockNormKind::Spectral => {
-                let (r, c) = shape.as_matrix();
-                spectral::steepest(r, c, g, out)
-            }
-        }
-    }
-
-    /// One subgradient s ∈ ∂‖x‖ of this block norm (0 at x = 0).
-    pub fn subgradient(&self, shape: BlockShape, x: &[f64], out: &mut [f64]) {
-        match *self {
-            BlockNormKind::L1 => l1::subgradient(x, out),
-            BlockNormKind::L2 => l2::normalize(x, out),
-            BlockNormKind::Linf => linf::subgradient(x, out),
-            BlockNormKind::Lp(p) => lp::duality_map(x, p, out),
-            BlockNormKind::Spectral => {
-                let (r, c) = shape.as_matrix();
-                spectral::subgradient(r, c, x, out)
-            }
-        }
-    }
-}
-
-impl fmt::Display for BlockNormKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BlockNormKind::L1 => write!(f, "l1"),
-            BlockNormKind::L2 => write!(f, "l2"),
-            BlockNormKind::Linf => write!(f, "linf"),
-            BlockNormKind::Lp(p) => write!(f, "lp{p}"),
-            BlockNormKind::Spectral => write!(f, "spectral"),
-        }
-    }
-}
+use crate::params::{Block, Layout};
 
 /// How a max-composition assigns (kind, weight) to a layout block; `None` = unassigned
 /// (the norm is then undefined on that layout and the results are NaN).
@@ -275,23 +164,14 @@ impl MaxBlock {
     /// of Muon-Signum / Muon-Adam ([M] Cor. 3.5, Thm 3.7, with w_M = η_A/η_M, w_v = 1):
     /// matrix blocks get `Spectral@w_M`, vector blocks `Linf@w_v`.
     pub fn hybrid(layout: &Layout, w_matrix: f64, w_vector: f64) -> Result<MaxBlock> {
-        check_weight("the matrix blocks (w_M)", w_matrix)?;
-        check_weight("the vector blocks (w_v)", w_vector)?;
-        let entries = layout
-            .blocks()
-            .iter()
-            .map(|b| {
-                if b.shape.is_matrix() {
-                    (b.name.clone(), BlockNormKind::Spectral, w_matrix)
-                } else {
-                    (b.name.clone(), BlockNormKind::Linf, w_vector)
-                }
-            })
+        let spec = NormSpec::Hybrid { w_matrix, w_vector };
+        let entries = spec
+            .resolve(layout)?
+            .terms
+            .into_iter()
+            .map(|t| (t.name, t.kind, t.weight))
             .collect();
-        Ok(MaxBlock {
-            entries,
-            spec: NormSpec::Hybrid { w_matrix, w_vector },
-        })
+        Ok(MaxBlock { entries, spec })
     }
 
     /// The `(block name, kind, weight)` entries.
@@ -371,5 +251,40 @@ impl Norm for MaxBlock {
     }
     fn spec(&self) -> Option<NormSpec> {
         Some(self.spec.clone())
+    }
+}
+
+/// The max-spectral norm max_b σ_max(θ_b) over all blocks of the layout (vector blocks as
+/// 1×n matrices, i.e. their ℓ2 norm) — Muon's implicit norm ([M] Thm 3.5). See the module docs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MaxSpectral;
+
+/// Every block gets the spectral norm with weight 1.
+fn all_spectral(_: &Block) -> Option<(BlockNormKind, f64)> {
+    Some((BlockNormKind::Spectral, 1.0))
+}
+
+impl MaxSpectral {
+    /// σ_max of every block, in layout order (the block balance of the msp norm).
+    pub fn block_values(&self, layout: &Layout, x: &[f64]) -> Vec<f64> {
+        block_values(layout, &all_spectral, x)
+    }
+}
+
+impl Norm for MaxSpectral {
+    fn name(&self) -> String {
+        "max_spectral".into()
+    }
+    fn value(&self, layout: &Layout, x: &[f64]) -> f64 {
+        max_value(layout, &all_spectral, x)
+    }
+    fn dual(&self, layout: &Layout, g: &[f64]) -> f64 {
+        sum_dual(layout, &all_spectral, g)
+    }
+    fn steepest(&self, layout: &Layout, g: &[f64], out: &mut [f64]) {
+        steepest_all(layout, &all_spectral, g, out)
+    }
+    fn subgradient(&self, layout: &Layout, x: &[f64], out: &mut [f64]) {
+        subgradient_first_max(layout, &all_spectral, x, out)
     }
 }

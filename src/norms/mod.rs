@@ -21,22 +21,27 @@ use crate::error::{Error, Result};
 use crate::params::Layout;
 use std::fmt::Debug;
 
+mod block_kind;
+mod entrywise;
 mod l1;
 mod l2;
 mod linf;
 mod lp;
 mod max_block;
+mod resolve;
 mod spec;
 mod spectral;
 mod weighted_l2;
 
+pub use block_kind::BlockNormKind;
 pub use l1::L1;
 pub use l2::L2;
 pub use linf::Linf;
 pub use lp::Lp;
-pub use max_block::{BlockNormKind, MaxBlock};
+pub use max_block::{MaxBlock, MaxSpectral};
+pub use resolve::{Composition, NormTerm, ResolvedNorm};
 pub use spec::NormSpec;
-pub use spectral::{MaxSpectral, Spectral};
+pub use spectral::Spectral;
 pub use weighted_l2::WeightedL2;
 
 /// A norm on ℝ^p with block structure given by a [`Layout`].

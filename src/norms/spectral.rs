@@ -1,4 +1,5 @@
-//! Spectral norms: [`Spectral`] (σ_max of a single block) and [`MaxSpectral`]
+//! The spectral norm [`Spectral`] (σ_max of a single block) and the block kernels behind
+//! [`super::MaxSpectral`]
 //! (‖(W_1, …, W_K)‖_msp = max_k σ_max(W_k), [M] §2.1 and App. C "msp") — the implicit norm
 //! of spectral descent (= Shampoo without accumulation, [F] App. C.2) and of Muon with
 //! exact orthogonalization ([M] Thm 3.5, Lemma C.27).
@@ -20,7 +21,7 @@
 //! * subgradient: u_1 v_1ᵀ for the top singular pair (0 at W = 0). When σ_1 is repeated the
 //!   pair returned by the SVD is used (deterministic for a given input).
 //!
-//! [`MaxSpectral`] composes these per block like [`super::MaxBlock`] (weights 1): dual
+//! [`super::MaxSpectral`] composes these per block like [`super::MaxBlock`] (weights 1): dual
 //! Σ_b ‖G_b‖_nuc, steepest U_b V_bᵀ in **every** block (each block saturates), subgradient
 //! u_1 v_1ᵀ in the first block attaining the max and 0 elsewhere.
 //!
@@ -28,21 +29,15 @@
 //! finite input) is reported as `NaN` in the value / dual / output, which callers detect with
 //! their finiteness checks.
 
-use super::max_block::{self, BlockNormKind};
 use super::Norm;
 use crate::error::{Error, Result};
 use crate::linalg;
-use crate::params::{Block, Layout};
+use crate::params::Layout;
 
 /// The spectral norm σ_max of a **single-block** layout (a vector block counts as a 1×n
 /// matrix, where this equals ℓ2). For several blocks use [`MaxSpectral`]. See the module docs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Spectral;
-
-/// The max-spectral norm max_b σ_max(θ_b) over all blocks of the layout (vector blocks as
-/// 1×n matrices, i.e. their ℓ2 norm) — Muon's implicit norm ([M] Thm 3.5). See the module docs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct MaxSpectral;
 
 /// σ_max of a `rows × cols` row-major block (NaN if the SVD fails).
 pub(crate) fn value(rows: usize, cols: usize, x: &[f64]) -> f64 {
@@ -122,35 +117,5 @@ impl Norm for Spectral {
                 layout.describe()
             )))
         }
-    }
-}
-
-/// Every block gets the spectral norm with weight 1.
-fn all_spectral(_: &Block) -> Option<(BlockNormKind, f64)> {
-    Some((BlockNormKind::Spectral, 1.0))
-}
-
-impl MaxSpectral {
-    /// σ_max of every block, in layout order (the block balance of the msp norm).
-    pub fn block_values(&self, layout: &Layout, x: &[f64]) -> Vec<f64> {
-        max_block::block_values(layout, &all_spectral, x)
-    }
-}
-
-impl Norm for MaxSpectral {
-    fn name(&self) -> String {
-        "max_spectral".into()
-    }
-    fn value(&self, layout: &Layout, x: &[f64]) -> f64 {
-        max_block::max_value(layout, &all_spectral, x)
-    }
-    fn dual(&self, layout: &Layout, g: &[f64]) -> f64 {
-        max_block::sum_dual(layout, &all_spectral, g)
-    }
-    fn steepest(&self, layout: &Layout, g: &[f64], out: &mut [f64]) {
-        max_block::steepest_all(layout, &all_spectral, g, out)
-    }
-    fn subgradient(&self, layout: &Layout, x: &[f64], out: &mut [f64]) {
-        max_block::subgradient_first_max(layout, &all_spectral, x, out)
     }
 }
