@@ -13,10 +13,15 @@
 //! | `hybrid:<w_M>:<w_v>` | max{ w_M·max_{matrix blocks} σ_max, w_v·max_{vector blocks} ‖·‖_∞ } ([M] Cor. 3.5, Thm 3.7) |
 //! | `max_block:<name>=<kind>@<w>,…` | max over blocks of w_b·‖θ_b‖_{kind}, kind ∈ `l1`, `l2`, `linf`, `lp<p>`, `spectral` |
 //! | `weighted_l2` | ‖h ⊙ θ‖₂ with weights h given separately (file or AdaGrad state) |
+//!
+//! **Serde.** A `NormSpec` (de)serializes as its spec string (`"linf"`, `"hybrid:1:1"`, …), so
+//! configs and records hold parsed norms; a weighted ℓ2 norm, whose weights are not part of
+//! a spec string, as `{ "weighted_l2": [h_1, …, h_p] }`.
 
 use super::{BlockNormKind, Linf, Lp, MaxBlock, MaxSpectral, Norm, Spectral, WeightedL2, L1, L2};
 use crate::error::{Error, Result};
 use crate::params::Layout;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// Description of a built-in norm; see the module docs for the spec strings.
@@ -184,6 +189,40 @@ impl fmt::Display for NormSpec {
                 write!(f, "max_block:{}", parts.join(","))
             }
             NormSpec::WeightedL2(_) => write!(f, "weighted_l2"),
+        }
+    }
+}
+
+impl Serialize for NormSpec {
+    fn serialize<S: Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            NormSpec::WeightedL2(h) => {
+                use serde::ser::SerializeMap;
+                let mut m = ser.serialize_map(Some(1))?;
+                m.serialize_entry("weighted_l2", h)?;
+                m.end()
+            }
+            other => ser.serialize_str(&other.to_string()),
+        }
+    }
+}
+
+/// The serialized forms of a [`NormSpec`].
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NormSpecRepr {
+    Spec(String),
+    Weighted { weighted_l2: Vec<f64> },
+}
+
+impl<'de> Deserialize<'de> for NormSpec {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> std::result::Result<Self, D::Error> {
+        match NormSpecRepr::deserialize(de)? {
+            NormSpecRepr::Spec(s) => NormSpec::parse(&s).map_err(serde::de::Error::custom),
+            NormSpecRepr::Weighted { weighted_l2 } => {
+                WeightedL2::new(weighted_l2.clone()).map_err(serde::de::Error::custom)?;
+                Ok(NormSpec::WeightedL2(weighted_l2))
+            }
         }
     }
 }
