@@ -102,7 +102,10 @@ fn min_margin(model: &TwoLayer, data: &Dataset, theta: &[f64]) -> f64 {
 /// module docs); the teacher itself if the trained θ does not separate the data.
 fn trained_theta(model: &TwoLayer, data: &Dataset, teacher: Vec<f64>) -> (Vec<f64>, String) {
     const STEPS: u64 = 2000;
-    let opt = OptimizerConfig::Ngd {}.build().expect("ngd");
+    let opt = OptimizerConfig::parse_name("ngd")
+        .expect("ngd")
+        .build()
+        .expect("ngd");
     let norm = teacher.iter().map(|v| v * v).sum::<f64>().sqrt();
     let cfg = TrainConfig {
         schedule: Schedule::Constant { eta0: 0.01 * norm },

@@ -27,7 +27,7 @@ use criterion::{
 use implicit_bias::data::Dataset;
 use implicit_bias::loss::Loss;
 use implicit_bias::models::{Activation, Init, Model, TwoLayer, Workspace};
-use implicit_bias::optim::{Optimizer, OptimizerConfig, ScaledGrad, State};
+use implicit_bias::optim::{OptState, Optimizer, OptimizerConfig, ScaledGrad, Step};
 use implicit_bias::params::Layout;
 use std::hint::black_box;
 use std::time::Duration;
@@ -42,7 +42,7 @@ struct Stepper<'a> {
     data: &'a Dataset,
     layout: Layout,
     opt: Box<dyn Optimizer>,
-    state: State,
+    state: OptState,
     ws: Workspace,
     q: Vec<f64>,
     w: Vec<f64>,
@@ -105,10 +105,12 @@ impl<'a> Stepper<'a> {
             .update(
                 grad,
                 &mut self.state,
-                &self.theta,
-                &self.layout,
-                self.t,
-                LR,
+                &Step {
+                    theta: &self.theta,
+                    layout: &self.layout,
+                    t: self.t,
+                    lr: LR,
+                },
                 &mut self.delta,
             )
             .is_ok();
@@ -192,7 +194,10 @@ fn bench_phases(c: &mut Criterion, size: &Size) {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(200))
         .measurement_time(Duration::from_millis(700));
-    let ngd = OptimizerConfig::Ngd {}.build().expect("ngd");
+    let ngd = OptimizerConfig::parse_name("ngd")
+        .expect("ngd")
+        .build()
+        .expect("ngd");
     let mut st = Stepper::new(&model, data, ngd);
     st.step();
     let theta = st.theta.clone();
@@ -231,7 +236,13 @@ fn bench_phases(c: &mut Criterion, size: &Size) {
                     log_scale: 0.0,
                     dir: &dir,
                 };
-                opt.update(grad, &mut state, &theta, &st.layout, t, LR, &mut st.delta)
+                let step = Step {
+                    theta: &theta,
+                    layout: &st.layout,
+                    t,
+                    lr: LR,
+                };
+                opt.update(grad, &mut state, &step, &mut st.delta)
                     .expect("update");
                 black_box(&st.delta);
             })

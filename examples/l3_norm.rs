@@ -77,8 +77,10 @@ use implicit_bias::kkt::{check_many, CheckConfig};
 use implicit_bias::loss::Loss;
 use implicit_bias::models::Linear;
 use implicit_bias::norms::{Norm, NormSpec};
-use implicit_bias::optim::{Optimizer, ScaledGrad, Schedule, ScheduleClass, State};
-use implicit_bias::params::{dot, Layout};
+use implicit_bias::optim::{
+    Claims, Optimizer, ScaledGrad, Schedule, ScheduleClass, Step, UpdateRule,
+};
+use implicit_bias::params::{dot, max_abs, Layout};
 use implicit_bias::train::{train, TrainConfig};
 
 // ---------------------------------------------------------------------------------------
@@ -90,11 +92,6 @@ use implicit_bias::train::{train, TrainConfig};
 /// from 1e-300 to 1e300.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct L3;
-
-/// max_j |x_j|.
-fn max_abs(x: &[f64]) -> f64 {
-    x.iter().fold(0.0, |m: f64, v| m.max(v.abs()))
-}
 
 /// (Σ_j |x_j|^p)^{1/p}, computed on x/max|x|.
 fn lp_value(x: &[f64], p: f64) -> f64 {
@@ -174,70 +171,35 @@ pub struct NormalizedSteepest {
     pub norm: Box<dyn Norm>,
 }
 
-/// State: only the layout (so that a state of another optimizer or layout is an error).
-#[derive(Debug)]
-struct NsdState {
-    layout: Layout,
-}
+// The wrapper validates every step (lengths, η, log-scale, finiteness, layout, state type)
+// before `update` runs, so the rule is just the formula. It keeps no state.
+impl UpdateRule for NormalizedSteepest {
+    type State = ();
 
-impl Optimizer for NormalizedSteepest {
     fn name(&self) -> String {
         format!("normalized_steepest:{}", self.norm.name())
     }
 
-    fn init(&self, layout: &Layout) -> Result<State> {
-        self.norm.validate(layout)?;
-        Ok(Box::new(NsdState {
-            layout: layout.clone(),
-        }))
+    fn init(&self, layout: &Layout) -> Result<()> {
+        self.norm.validate(layout)
     }
 
     fn update(
         &self,
         grad: ScaledGrad<'_>,
-        state: &mut State,
-        _theta: &[f64],
-        layout: &Layout,
-        _step: u64,
-        lr: f64,
-        delta: &mut [f64],
+        _: &mut (),
+        step: &Step<'_>,
+        d: &mut [f64],
     ) -> Result<()> {
-        let p = layout.len();
-        if grad.dir.len() != p || delta.len() != p {
-            return Err(Error::Params(format!(
-                "{}: gradient has {} entries and delta {} for {p} parameters",
-                self.name(),
-                grad.dir.len(),
-                delta.len()
-            )));
-        }
-        if !(lr >= 0.0 && lr.is_finite())
-            || grad.log_scale.is_nan()
-            || grad.log_scale == f64::INFINITY
-            || grad.dir.iter().any(|v| !v.is_finite())
-        {
-            return Err(Error::Numerical(format!(
-                "{}: invalid learning rate {lr} or gradient (log-scale {})",
-                self.name(),
-                grad.log_scale
-            )));
-        }
-        let st = state.downcast_ref::<NsdState>().ok_or_else(|| {
-            Error::Config(format!(
-                "state passed to `{}` was not created by it",
-                self.name()
-            ))
-        })?;
-        if st.layout != *layout {
-            return Err(Error::Params(format!("{}: layout changed", self.name())));
-        }
-        self.norm.steepest(layout, grad.dir, delta);
-        delta.iter_mut().for_each(|d| *d *= -lr);
+        self.norm.steepest(step.layout, grad.dir, d);
+        d.iter_mut().for_each(|x| *x *= -step.lr);
         Ok(())
     }
+}
 
+impl Claims for NormalizedSteepest {
     /// [M] Thm 3.2: the norm itself — as a spec only if the norm has one.
-    fn implicit_norm(&self, _layout: &Layout, _state: Option<&State>) -> Option<NormSpec> {
+    fn implicit_norm(&self, _layout: &Layout, _state: Option<&()>) -> Option<NormSpec> {
         self.norm.spec()
     }
 

@@ -15,10 +15,13 @@
 //!
 //! This file is a complete, copyable extension of `implicit-bias`:
 //!
-//! 1. **the optimizer** — a config struct implementing [`Optimizer`]; all mutable state lives
-//!    in the [`State`] box created by `init` (optax-style), and the gradient arrives in the log
-//!    domain as a [`ScaledGrad`] (∇L = e^{c}·ĝ), so both buffers are [`ScaledBuf`]s: the
-//!    interpolation and the momentum never underflow, whatever the loss (e^{−5000} included);
+//! 1. **the optimizer** — a config struct implementing [`UpdateRule`] (`init` and `update`
+//!    over a typed state, optax-style) and [`Claims`] (what the theory says about it); the
+//!    crate's wrapper validates every step before `update` runs, so the rule is just the
+//!    formula. The gradient arrives in the log domain as a [`ScaledGrad`] (∇L = e^{c}·ĝ), so
+//!    both buffers are [`ScaledBuf`]s: the interpolation and the momentum never underflow,
+//!    whatever the loss (e^{−5000} included). (The crate has Lion built in as
+//!    `implicit_bias::optim::Lion`; this file is the recipe for a rule of your own.)
 //! 2. **its tests** — `optimizer_conformance!` runs the crate's optimizer battery on it with
 //!    the properties it claims (scale invariance; steps of ℓ∞ norm η; with β1 = 0 it *is* sign
 //!    GD, which the battery checks bitwise against `SteepestDescent{ℓ∞}`), and a training test
@@ -41,19 +44,23 @@
 //! v_t/‖v_t‖ tracks g_t/‖g_t‖ and Lion is an *approximate* normalized momentum steepest descent
 //! for ℓ∞ in the sense of [M] §5 / App. C.4 — the same route by which [M] Thm 3.3 covers
 //! Signum. That is an argument, not a theorem of [M] (which never mentions Lion), so
-//! [`Optimizer::theorem`] says so, and the claim `implicit_norm = ℓ∞` is *tested* here by
+//! [`Claims::theorem`] says so, and the claim `implicit_norm = ℓ∞` is *tested* here by
 //! training, not assumed: the test measures the ℓ∞ margin against the exact ℓ∞ max-margin
 //! (and the harness's norm discovery must not read `implicit_norm`).
 
 use implicit_bias::data::{generators, Dataset};
-use implicit_bias::error::{Error, Result};
+use implicit_bias::error::Result;
 use implicit_bias::kkt::{check_many, CheckConfig};
 use implicit_bias::loss::Loss;
 use implicit_bias::margin::hard_margin;
 use implicit_bias::maxmargin::{max_margin, MaxMarginNorm};
 use implicit_bias::models::{Linear, Model};
 use implicit_bias::norms::NormSpec;
-use implicit_bias::optim::{Optimizer, ScaledBuf, ScaledGrad, Schedule, ScheduleClass, State};
+use implicit_bias::optim::checks::check_beta;
+use implicit_bias::optim::kernels::neg_sign;
+use implicit_bias::optim::{
+    Claims, ScaledBuf, ScaledGrad, Schedule, ScheduleClass, Step, UpdateRule,
+};
 use implicit_bias::params::Layout;
 use implicit_bias::train::{train, TrainConfig, TrainResult};
 
@@ -77,119 +84,59 @@ impl Default for Lion {
 }
 
 impl Lion {
-    /// Lion with validated β1, β2 ∈ [0, 1) ([`Error::Config`] otherwise).
+    /// Lion with validated β1, β2 ∈ [0, 1) ([`implicit_bias::error::Error::Config`] otherwise).
     pub fn new(beta1: f64, beta2: f64) -> Result<Self> {
-        for (name, b) in [("beta1", beta1), ("beta2", beta2)] {
-            if !(0.0..1.0).contains(&b) {
-                return Err(Error::Config(format!(
-                    "lion: {name} must be in [0, 1), got {b}"
-                )));
-            }
-        }
+        check_beta("lion", "beta1", beta1)?;
+        check_beta("lion", "beta2", beta2)?;
         Ok(Lion { beta1, beta2 })
     }
 }
 
 /// Lion's state: the momentum m and a scratch buffer for the interpolation, both stored as
-/// e^{log_scale}·v, and the layout they were created for.
+/// e^{log_scale}·v.
 #[derive(Debug)]
-struct LionState {
+pub struct LionState {
     m: ScaledBuf,
     interp: ScaledBuf,
-    layout: Layout,
 }
 
-impl Optimizer for Lion {
+impl UpdateRule for Lion {
+    type State = LionState;
+
     fn name(&self) -> String {
         "lion".into()
     }
 
-    fn init(&self, layout: &Layout) -> Result<State> {
+    fn init(&self, layout: &Layout) -> Result<LionState> {
         Lion::new(self.beta1, self.beta2)?;
-        Ok(Box::new(LionState {
+        Ok(LionState {
             m: ScaledBuf::zeros(layout.len()),
             interp: ScaledBuf::zeros(layout.len()),
-            layout: layout.clone(),
-        }))
+        })
     }
 
     fn update(
         &self,
         grad: ScaledGrad<'_>,
-        state: &mut State,
-        _theta: &[f64],
-        layout: &Layout,
-        _step: u64,
-        lr: f64,
+        st: &mut LionState,
+        step: &Step<'_>,
         delta: &mut [f64],
     ) -> Result<()> {
-        // Argument checks: errors, never panics, on user input.
-        let p = layout.len();
-        if grad.dir.len() != p || delta.len() != p {
-            return Err(Error::Params(format!(
-                "lion: gradient has {} entries and delta {} for {p} parameters",
-                grad.dir.len(),
-                delta.len()
-            )));
-        }
-        if !(lr >= 0.0 && lr.is_finite()) {
-            return Err(Error::Config(format!(
-                "lion: learning rate must be finite and ≥ 0, got {lr}"
-            )));
-        }
-        if grad.log_scale.is_nan() || grad.log_scale == f64::INFINITY {
-            return Err(Error::Numerical(format!(
-                "lion: gradient log-scale is {}",
-                grad.log_scale
-            )));
-        }
-        if grad.dir.iter().any(|v| !v.is_finite()) {
-            return Err(Error::Numerical(
-                "lion: gradient direction is not finite".into(),
-            ));
-        }
-        let st = state
-            .downcast_mut::<LionState>()
-            .ok_or_else(|| Error::Config("state passed to `lion` was not created by it".into()))?;
-        if st.layout != *layout {
-            return Err(Error::Params(format!(
-                "lion: state was created for {}, update called with {}",
-                st.layout.describe(),
-                layout.describe()
-            )));
-        }
+        let (c, g) = (grad.log_scale, grad.dir);
         // v = β1·m + (1 − β1)·g in the log domain (the scratch buffer starts as a copy of m).
         st.interp.log_scale = st.m.log_scale;
         st.interp.v.copy_from_slice(&st.m.v);
-        st.interp.ema(
-            self.beta1,
-            1.0 - self.beta1,
-            grad.log_scale,
-            grad.dir,
-            false,
-        );
+        st.interp.ema(self.beta1, 1.0 - self.beta1, c, g, false);
         // Δ = −η·sign(v), sign(0) = 0 (the deterministic ℓ∞ tie-break).
-        for (d, &v) in delta.iter_mut().zip(&st.interp.v) {
-            *d = if v > 0.0 {
-                -lr
-            } else if v < 0.0 {
-                lr
-            } else {
-                0.0
-            };
-        }
+        neg_sign(&st.interp.v, step.lr, delta);
         // m ← β2·m + (1 − β2)·g.
-        st.m.ema(
-            self.beta2,
-            1.0 - self.beta2,
-            grad.log_scale,
-            grad.dir,
-            false,
-        );
+        st.m.ema(self.beta2, 1.0 - self.beta2, c, g, false);
         Ok(())
     }
+}
 
-    fn implicit_norm(&self, _layout: &Layout, _state: Option<&State>) -> Option<NormSpec> {
+impl Claims for Lion {
+    fn implicit_norm(&self, _layout: &Layout, _state: Option<&LionState>) -> Option<NormSpec> {
         Some(NormSpec::Linf)
     }
 

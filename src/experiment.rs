@@ -715,10 +715,8 @@ pub fn run_one(
         }
         _ => None,
     };
-    let adagrad_h_inv_sqrt = match run.optimizer {
-        OptimizerConfig::AdaGrad { .. } => crate::optim::AdaGrad::h_inv_sqrt(&res.state).ok(),
-        _ => None,
-    };
+    // `None` for every other optimizer (its state is not AdaGrad's).
+    let adagrad_h_inv_sqrt = crate::optim::AdaGrad::h_inv_sqrt(&res.state).ok();
     let layout: Layout = model.layout().clone();
     let last = res.trace.last();
     let mut margins = BTreeMap::new();

@@ -27,7 +27,7 @@ use crate::loss::Loss;
 use crate::margin::{hard_margin_from, soft_margin_from};
 use crate::models::Model;
 use crate::norms::{Norm, NormSpec};
-use crate::optim::{Optimizer, ScaledGrad, Schedule, State};
+use crate::optim::{OptState, Optimizer, ScaledGrad, Schedule, Step};
 use crate::params::{dot, Layout};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -182,7 +182,7 @@ pub struct TrainResult {
     /// (step, θ) at every trace point when `keep_iterates` was set.
     pub iterates: Vec<(u64, Vec<f64>)>,
     /// Final optimizer state (e.g. AdaGrad's accumulated squares for h∞).
-    pub state: State,
+    pub state: OptState,
     /// The optimizer's implicit norm read with its final state.
     pub implicit_norm: Option<NormSpec>,
     /// Wall time in seconds.
@@ -473,15 +473,13 @@ pub fn train_observed(
             log_scale: c + smax.ln(),
             dir: &s,
         };
-        match optimizer.update(
-            grad,
-            &mut state,
-            &theta,
-            &layout,
+        let step = Step {
+            theta: &theta,
+            layout: &layout,
             t,
-            cfg.schedule.lr(t),
-            &mut delta,
-        ) {
+            lr: cfg.schedule.lr(t),
+        };
+        match optimizer.update(grad, &mut state, &step, &mut delta) {
             Ok(()) => {}
             // A step whose true size overflows f64 is divergence, reported as a stop.
             Err(Error::Numerical(_)) => {

@@ -13,7 +13,7 @@ use implicit_bias::linalg;
 use implicit_bias::loss::{log_sum_exp, Loss};
 use implicit_bias::models::init::initialize;
 use implicit_bias::models::{Activation, Init, Model, TwoLayer};
-use implicit_bias::optim::{OptimizerConfig, ScaledGrad};
+use implicit_bias::optim::{OptimizerConfig, ScaledGrad, Step};
 use implicit_bias::params::{all_finite, max_abs, norm2, Layout};
 use nalgebra::DMatrix;
 use proptest::prelude::*;
@@ -90,7 +90,8 @@ proptest! {
         let theta = vec![0.0; g.len()];
         let mut delta = vec![f64::NAN; g.len()];
         let grad = ScaledGrad { log_scale, dir: &g };
-        opt.update(grad, &mut state, &theta, &layout, 1, lr, &mut delta).unwrap();
+        let step = Step { theta: &theta, layout: &layout, t: 1, lr };
+        opt.update(grad, &mut state, &step, &mut delta).unwrap();
         let n = norm2_reference(&g);
         for (d, v) in delta.iter().zip(&g) {
             let want = if n == 0.0 { 0.0 * -lr } else { (v / n) * -lr };
@@ -138,7 +139,13 @@ fn non_finite_inputs_are_reported() {
             log_scale: 0.0,
             dir: &g,
         };
-        let r = opt.update(grad, &mut state, &g, &layout, 1, 0.1, &mut delta);
+        let step = Step {
+            theta: &g,
+            layout: &layout,
+            t: 1,
+            lr: 0.1,
+        };
+        let r = opt.update(grad, &mut state, &step, &mut delta);
         assert!(r.is_err(), "{bad}: {r:?}");
     }
 }

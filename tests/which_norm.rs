@@ -18,7 +18,9 @@
 use implicit_bias::error::Result;
 use implicit_bias::kkt::Verdict;
 use implicit_bias::norms::NormSpec;
-use implicit_bias::optim::{Optimizer, OptimizerConfig, ScaledGrad, ScheduleClass, Signum, State};
+use implicit_bias::optim::{
+    Claims, OptimizerConfig, ScaledGrad, ScheduleClass, Signum, Step, UpdateRule,
+};
 use implicit_bias::params::Layout;
 use implicit_bias::which_norm::{
     default_panel, standard_cases, which_norm, Answer, NormStatus, WhichNormConfig,
@@ -57,34 +59,34 @@ fn signum_is_named_linf() {
 #[derive(Debug)]
 struct LyingSignum(Signum);
 
-impl Optimizer for LyingSignum {
+impl UpdateRule for LyingSignum {
+    type State = <Signum as UpdateRule>::State;
     fn name(&self) -> String {
         "lying_signum".into()
     }
-    fn init(&self, layout: &Layout) -> Result<State> {
-        self.0.init(layout)
+    fn init(&self, layout: &Layout) -> Result<Self::State> {
+        UpdateRule::init(&self.0, layout)
     }
-    #[allow(clippy::too_many_arguments)]
     fn update(
         &self,
         grad: ScaledGrad<'_>,
-        state: &mut State,
-        theta: &[f64],
-        layout: &Layout,
-        step: u64,
-        lr: f64,
+        state: &mut Self::State,
+        step: &Step<'_>,
         delta: &mut [f64],
     ) -> Result<()> {
-        self.0.update(grad, state, theta, layout, step, lr, delta)
+        UpdateRule::update(&self.0, grad, state, step, delta)
     }
-    fn implicit_norm(&self, _layout: &Layout, _state: Option<&State>) -> Option<NormSpec> {
+}
+
+impl Claims for LyingSignum {
+    fn implicit_norm(&self, _layout: &Layout, _state: Option<&Self::State>) -> Option<NormSpec> {
         Some(NormSpec::L2)
     }
     fn theorem(&self) -> &'static str {
         "none (a test double)"
     }
     fn schedule_class(&self) -> ScheduleClass {
-        self.0.schedule_class()
+        Claims::schedule_class(&self.0)
     }
 }
 

@@ -5,8 +5,8 @@
 //!     Δθ_k = −η g_k / √(ε + G_k)        (h_A(k)^{-1} = √(ε 1_p + Σ_{τ≤k} g_τ²))
 //! ```
 //!
-//! G is kept as a root buffer √G = e^{s}·r ([`super::rmsprop::RootBuf`] with a = b = 1) and
-//! the step is computed exactly like RMSProp's, in the log domain (see `rmsprop.rs`).
+//! G is kept as a root buffer √G = e^{s}·r ([`super::RootBuf`] with a = b = 1) and the step
+//! is computed exactly like RMSProp's, in the log domain (see `root_buf.rs`).
 //!
 //! **Implicit bias ([A] Thm 6).** The conditioner h_A(k) = (ε + G_k)^{-1/2} is
 //! non-increasing and converges to h∞ (G_k converges because Σ‖g‖² < ∞ along the flow),
@@ -30,27 +30,35 @@
 //! is still defined (a coordinate whose gradient has always been exactly 0 gets Δθ_j = 0),
 //! but `implicit_norm` returns `None`.
 
-use super::rmsprop::{hyp, rms_step, RootBuf};
-use super::steepest::{check_layout, check_update};
-use super::{state_mut, state_ref, Optimizer, ScaledGrad, ScheduleClass, State};
+use super::catalogue::{OptimizerEntry, OptimizerParams};
+use super::checks::check_eps;
+use super::root_buf::{hyp, rms_step, RootBuf};
+use super::{Claims, OptState, Optimizer, ScaledGrad, Step, UpdateRule};
 use crate::error::{Error, Result};
 use crate::norms::NormSpec;
 use crate::params::Layout;
+use serde::{Deserialize, Serialize};
 
 /// AdaGrad ([A] eq. 3): G ← G + g², Δθ = −η g/√(ε + G).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AdaGrad {
-    /// ε ≥ 0 (the theory needs ε > 0), added to G inside the square root.
+    /// ε ≥ 0 (the theory needs ε > 0), added to G inside the square root (default 1e-8).
     pub eps: f64,
 }
 
-/// AdaGrad state: √G as a root buffer, ε (so that [`AdaGrad::h_inv_sqrt`] needs only the
-/// state), and the layout.
+impl Default for AdaGrad {
+    fn default() -> Self {
+        AdaGrad { eps: 1e-8 }
+    }
+}
+
+/// AdaGrad state: √G as a root buffer and ε (so that [`AdaGrad::h_inv_sqrt`] needs only the
+/// state).
 #[derive(Debug, Clone)]
-struct AdaGradState {
+pub struct AdaGradState {
     g2: RootBuf,
     eps: f64,
-    layout: Layout,
 }
 
 impl AdaGrad {
@@ -64,8 +72,12 @@ impl AdaGrad {
     /// Errors: a state not created by AdaGrad; a weight outside the f64 range (possible only
     /// for ε = 0, where G itself can be e^{−1000}-small: the weights are then known only as
     /// logarithms).
-    pub fn h_inv_sqrt(state: &State) -> Result<Vec<f64>> {
-        let st = state_ref::<AdaGradState>(state, "ada_grad")?;
+    pub fn h_inv_sqrt(state: &OptState) -> Result<Vec<f64>> {
+        AdaGrad::weights_of(state.typed::<AdaGradState>("ada_grad")?)
+    }
+
+    /// [`AdaGrad::h_inv_sqrt`] on the typed state.
+    fn weights_of(st: &AdaGradState) -> Result<Vec<f64>> {
         let Some((k, e, b)) = st.g2.eps_split(st.eps) else {
             // ε = 0 and G = 0: every weight is 0.
             return Ok(vec![0.0; st.g2.r.len()]);
@@ -93,44 +105,40 @@ impl AdaGrad {
     }
 }
 
-impl Optimizer for AdaGrad {
+impl UpdateRule for AdaGrad {
+    type State = AdaGradState;
+
     fn name(&self) -> String {
         "ada_grad".into()
     }
 
-    fn init(&self, layout: &Layout) -> Result<State> {
-        Ok(Box::new(AdaGradState {
+    fn init(&self, layout: &Layout) -> Result<AdaGradState> {
+        Ok(AdaGradState {
             g2: RootBuf::zeros(layout.len()),
             eps: self.eps,
-            layout: layout.clone(),
-        }))
+        })
     }
 
     fn update(
         &self,
         grad: ScaledGrad<'_>,
-        state: &mut State,
-        _theta: &[f64],
-        layout: &Layout,
-        _step: u64,
-        lr: f64,
+        st: &mut AdaGradState,
+        step: &Step<'_>,
         delta: &mut [f64],
     ) -> Result<()> {
-        let who = "ada_grad";
-        check_update(who, &grad, layout, lr, delta)?;
-        let st = state_mut::<AdaGradState>(state, who)?;
-        check_layout(who, &st.layout, layout)?;
         st.g2.accumulate(1.0, 1.0, grad.log_scale, grad.dir);
-        rms_step(who, &st.g2, self.eps, &grad, lr, delta)
+        rms_step("ada_grad", &st.g2, self.eps, &grad, step.lr, delta)
     }
+}
 
+impl Claims for AdaGrad {
     /// The weighted ℓ2 norm ‖h ⊙ θ‖₂ with h = (ε + G)^{1/4} from `state` ([A] Thm 6);
     /// `None` without a state, for ε = 0, or when a weight is 0 or not finite.
-    fn implicit_norm(&self, layout: &Layout, state: Option<&State>) -> Option<NormSpec> {
+    fn implicit_norm(&self, layout: &Layout, state: Option<&AdaGradState>) -> Option<NormSpec> {
         if self.eps <= 0.0 {
             return None;
         }
-        let h = AdaGrad::h_inv_sqrt(state?).ok()?;
+        let h = AdaGrad::weights_of(state?).ok()?;
         if h.len() != layout.len() || h.iter().any(|&w| !(w > 0.0 && w.is_finite())) {
             return None;
         }
@@ -142,8 +150,18 @@ impl Optimizer for AdaGrad {
          min ½‖h∞^{-1/2}⊙θ‖² s.t. q_i ≥ 1 (weighted ℓ2 with weights (ε + G∞)^{1/4}, read \
          from the final state; needs ε > 0)"
     }
+}
 
-    fn schedule_class(&self) -> ScheduleClass {
-        ScheduleClass::None
+impl OptimizerParams for AdaGrad {
+    fn build(&self) -> Result<Box<dyn Optimizer>> {
+        check_eps("ada_grad", self.eps)?;
+        Ok(Box::new(*self))
     }
 }
+
+/// The catalogue row of this file.
+pub(crate) const ENTRIES: &[OptimizerEntry] = &[OptimizerEntry::new::<AdaGrad>(
+    "ada_grad",
+    &["adagrad"],
+    "Δ = −η g/√(ε + Σg²) ([A] eq. 3); implicit weighted ℓ2 ‖h∞^{-1/2}⊙θ‖ from its state ([A] Thm 6)",
+)];

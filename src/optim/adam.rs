@@ -10,7 +10,7 @@
 //! 1-based; the bias corrections are computed as 1 − βⁿ = −expm1(n ln β).
 //!
 //! **Log domain.** m = e^{s_m}·m̃ is a [`super::ScaledBuf`]; the second moment is a root
-//! buffer √v = e^{s_r}·r (a [`super::rmsprop::RootBuf`], i.e. s_r is half the log-scale of
+//! buffer √v = e^{s_r}·r (a [`super::RootBuf`], i.e. s_r is half the log-scale of
 //! the squared gradient; storing the root keeps coordinates whose gradient is 10⁻²⁰⁰ times
 //! the largest from underflowing to a zero second moment). With k = max(s_r, ln ε)
 //! (k = s_r when ε = 0),
@@ -38,15 +38,22 @@
 //!   theorem's statement (ℓ2 for every ε > 0); note also that [A] proves it for Adam without
 //!   momentum with ε inside the square root, a close relative of this update.
 
-use super::rmsprop::RootBuf;
-use super::steepest::{check_layout, check_update, ln_pos, step_factor};
-use super::{state_mut, Optimizer, ScaledBuf, ScaledGrad, ScheduleClass, State};
-use crate::error::{Error, Result};
+use super::catalogue::{OptimizerEntry, OptimizerParams};
+use super::checks::{check_beta, check_eps};
+use super::kernels::{ln_pos, step_factor};
+use super::root_buf::RootBuf;
+use super::{Claims, Optimizer, ScaledBuf, ScaledGrad, ScheduleClass, Step, UpdateRule};
+use crate::error::Result;
 use crate::norms::NormSpec;
 use crate::params::Layout;
+use serde::{Deserialize, Serialize};
 
 /// Adam ([M] eq. 20) with bias correction; ε ≥ 0 (ε = 0 allowed).
-#[derive(Debug, Clone, Copy, PartialEq)]
+///
+/// **Defaults** β1 = 0.9, β2 = 0.999 (PyTorch's) and **ε = 0** — the ε = 0 regime of
+/// [M] Thm 3.6, *not* PyTorch's 1e-8.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Adam {
     /// First-moment decay β1 ∈ [0, 1) (0: no momentum).
     pub beta1: f64,
@@ -56,7 +63,26 @@ pub struct Adam {
     pub eps: f64,
 }
 
+impl Default for Adam {
+    fn default() -> Self {
+        Adam {
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 0.0,
+        }
+    }
+}
+
 impl Adam {
+    /// `"adam"`, or `"adam_no_momentum"` for β1 = 0.
+    fn tag(&self) -> &'static str {
+        if self.beta1 == 0.0 {
+            "adam_no_momentum"
+        } else {
+            "adam"
+        }
+    }
+
     /// Adam without momentum (β1 = 0): Δθ = −η g/(√v̂ + ε).
     pub fn no_momentum(beta2: f64, eps: f64) -> Self {
         Adam {
@@ -67,12 +93,11 @@ impl Adam {
     }
 }
 
-/// Adam state: first moment, root of the second moment, layout.
+/// Adam state: first moment and the root of the second moment.
 #[derive(Debug, Clone)]
-struct AdamState {
+pub struct AdamState {
     m: ScaledBuf,
     v: RootBuf,
-    layout: Layout,
 }
 
 /// 1 − βⁿ computed as −expm1(n ln β) (1 for β = 0).
@@ -84,42 +109,27 @@ pub(super) fn bias_correction(beta: f64, n: u64) -> f64 {
     }
 }
 
-impl Optimizer for Adam {
+impl UpdateRule for Adam {
+    type State = AdamState;
+
     fn name(&self) -> String {
-        if self.beta1 == 0.0 {
-            "adam_no_momentum".into()
-        } else {
-            "adam".into()
-        }
+        self.tag().into()
     }
 
-    fn init(&self, layout: &Layout) -> Result<State> {
-        Ok(Box::new(AdamState {
+    fn init(&self, layout: &Layout) -> Result<AdamState> {
+        Ok(AdamState {
             m: ScaledBuf::zeros(layout.len()),
             v: RootBuf::zeros(layout.len()),
-            layout: layout.clone(),
-        }))
+        })
     }
 
     fn update(
         &self,
         grad: ScaledGrad<'_>,
-        state: &mut State,
-        _theta: &[f64],
-        layout: &Layout,
-        step: u64,
-        lr: f64,
+        st: &mut AdamState,
+        step: &Step<'_>,
         delta: &mut [f64],
     ) -> Result<()> {
-        let who = self.name();
-        check_update(&who, &grad, layout, lr, delta)?;
-        if step == 0 {
-            return Err(Error::Config(format!(
-                "{who}: steps are 1-based (bias correction 1 − β⁰ = 0), got step 0"
-            )));
-        }
-        let st = state_mut::<AdamState>(state, &who)?;
-        check_layout(&who, &st.layout, layout)?;
         st.m.ema(
             self.beta1,
             1.0 - self.beta1,
@@ -136,9 +146,9 @@ impl Optimizer for Adam {
             delta.fill(0.0);
             return Ok(());
         }
-        let bc1 = bias_correction(self.beta1, step);
-        let bc2 = bias_correction(self.beta2, step);
-        let a = step_factor(&who, lr, st.m.log_scale - k)?;
+        let bc1 = bias_correction(self.beta1, step.t);
+        let bc2 = bias_correction(self.beta2, step.t);
+        let a = step_factor(self.tag(), step.lr, st.m.log_scale - k)?;
         let b = (st.v.log_scale - k).exp() / bc2.sqrt();
         let e = (ln_eps - k).exp();
         for ((d, &m), &r) in delta.iter_mut().zip(&st.m.v).zip(&st.v.r) {
@@ -151,17 +161,19 @@ impl Optimizer for Adam {
         }
         Ok(())
     }
+}
 
+impl Claims for Adam {
     /// ε = 0: ℓ∞ ([M] Thm 3.6). ε > 0: ℓ2 ([A] Thm 7, asymptotic) — except that, given
     /// the final state, a run whose largest second-moment root max_j √v_j (true scale, without
     /// bias correction, a lower bound on √v̂_j) still exceeds 10³·ε has never left the
     /// sign-like regime: ε is negligible "with respect to gradient norm values" ([M] §6, where
     /// ε = 1e-20) and [M] Thm 3.6's ℓ∞ claim is the one that describes the run.
-    fn implicit_norm(&self, _layout: &Layout, state: Option<&State>) -> Option<NormSpec> {
+    fn implicit_norm(&self, _layout: &Layout, state: Option<&AdamState>) -> Option<NormSpec> {
         if self.eps == 0.0 {
             return Some(NormSpec::Linf);
         }
-        if let Some(st) = state.and_then(|s| s.downcast_ref::<AdamState>()) {
+        if let Some(st) = state {
             let margin = 1e3_f64.ln();
             let le = self.eps.ln();
             let rmax = st.v.r.iter().cloned().fold(0.0_f64, f64::max);
@@ -192,3 +204,53 @@ impl Optimizer for Adam {
         }
     }
 }
+
+/// Config of `adam_no_momentum`: Adam with β1 = 0 (defaults β2 = 0.999, ε = 0).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdamNoMomentumParams {
+    /// β2 ∈ [0, 1).
+    pub beta2: f64,
+    /// ε ≥ 0 (outside the square root).
+    pub eps: f64,
+}
+
+impl Default for AdamNoMomentumParams {
+    fn default() -> Self {
+        AdamNoMomentumParams {
+            beta2: 0.999,
+            eps: 0.0,
+        }
+    }
+}
+
+impl OptimizerParams for Adam {
+    fn build(&self) -> Result<Box<dyn Optimizer>> {
+        check_beta("adam", "beta1", self.beta1)?;
+        check_beta("adam", "beta2", self.beta2)?;
+        check_eps("adam", self.eps)?;
+        Ok(Box::new(*self))
+    }
+}
+
+impl OptimizerParams for AdamNoMomentumParams {
+    fn build(&self) -> Result<Box<dyn Optimizer>> {
+        check_beta("adam_no_momentum", "beta2", self.beta2)?;
+        check_eps("adam_no_momentum", self.eps)?;
+        Ok(Box::new(Adam::no_momentum(self.beta2, self.eps)))
+    }
+}
+
+/// The catalogue rows of this file.
+pub(crate) const ENTRIES: &[OptimizerEntry] = &[
+    OptimizerEntry::new::<Adam>(
+        "adam",
+        &[],
+        "[M] eq. 20 (ε outside the root, bias-corrected); implicit ℓ∞ for ε = 0 ([M] Thm 3.6), ℓ2 for fixed ε > 0 ([A] Thm 7, asymptotic)",
+    ),
+    OptimizerEntry::new::<AdamNoMomentumParams>(
+        "adam_no_momentum",
+        &[],
+        "Adam with β1 = 0; as Adam",
+    ),
+];

@@ -1,5 +1,12 @@
-//! Optimizers (DESIGN §3), one file per update rule, optax-style: a validated config,
-//! `init(layout) -> State`, `update(grad, &mut state, θ, step, η) -> Δθ`.
+//! Optimizers, one file per update rule, optax-style: a serde config with defaults,
+//! `init(layout) -> State` and `update(grad, &mut State, &Step, Δθ)` over a typed state
+//! ([`UpdateRule`]), claims about the theory in their own trait with defaults ([`Claims`]),
+//! and one object-safe wrapper ([`Optimizer`], [`OptState`]) that validates every step once
+//! for all rules ([`checks`]).
+//!
+//! **Adding an optimizer** is one file (the rule, its config, its catalogue rows
+//! `ENTRIES`) plus one line in the `rules!` table below (and one roster line in
+//! `tests/optim.rs`); `lion.rs` is the example.
 //!
 //! **Gradients in the log domain.** The trainer passes the *loss* gradient as a
 //! [`ScaledGrad`] `(c, ĝ)` with ∇L(θ) = e^{c}·ĝ and max_j |ĝ_j| of order one, so that
@@ -28,37 +35,49 @@
 //! | `rms_prop` (alias `rmsprop`) | [A] eq. 3 | ℓ2 for ε > 0 ([A] Thm 7) |
 //! | `ada_grad` (alias `adagrad`) | [A] eq. 3 | weighted ℓ2 ‖h∞^{-1/2}⊙θ‖ ([A] Thm 6) |
 //! | `muon_signum`, `muon_adam` | [`Partition`] of Muon on matrix blocks (`@matrix`) + Signum/Adam on vector blocks (`@vector`) | hybrid max-norms ([M] Cor. 3.5, Thm 3.7) |
+//!
+//! (`implicit-bias list` prints the catalogue with every default; a test checks that this
+//! table and the README's list the same names.)
 
-use crate::error::Result;
-use crate::norms::NormSpec;
-use crate::params::Layout;
-use std::any::Any;
-use std::fmt::Debug;
-
+pub mod catalogue;
+pub mod checks;
+mod config;
+pub mod kernels;
+mod optimizer;
+mod root_buf;
+mod rule;
 mod scaled_buf;
 pub mod schedule;
+
+pub use catalogue::{OptimizerEntry, OptimizerParams, ParamTable};
+pub use config::OptimizerConfig;
+pub use optimizer::{OptState, Optimizer};
+pub use root_buf::RootBuf;
+pub use rule::{Claims, Step, UpdateRule};
 pub use scaled_buf::ScaledBuf;
 pub use schedule::{Schedule, ScheduleClass};
 
-mod adagrad;
-mod adam;
-mod config;
-mod momentum;
-mod muon;
-mod partition;
-mod rmsprop;
-mod signum;
-mod steepest;
+/// The optimizer catalogue: one line per rule module, `module => [public types]`. Each
+/// module's `ENTRIES` are its catalogue rows (names, aliases, summary, parameters with
+/// defaults), in this order.
+macro_rules! rules {
+    ($($module:ident => [$($export:ident),* $(,)?]),* $(,)?) => {
+        $(mod $module; pub use $module::{$($export),*};)*
+        /// Every rule module's catalogue rows, in catalogue order.
+        pub(crate) const RULES: &[&[OptimizerEntry]] = &[$($module::ENTRIES),*];
+    };
+}
 
-pub use adagrad::AdaGrad;
-pub use adam::Adam;
-pub use config::OptimizerConfig;
-pub use momentum::{MomentumGd, NormalizedMomentumGd};
-pub use muon::{Muon, Orthogonalization};
-pub use partition::{Partition, PartitionGroup};
-pub use rmsprop::RmsProp;
-pub use signum::Signum;
-pub use steepest::SteepestDescent;
+rules! {
+    steepest => [SteepestDescent, SdState, GdParams, NgdParams, SignGdParams, CoordinateDescentParams, SpectralDescentParams, SteepestDescentParams],
+    momentum => [MomentumGd, NormalizedMomentumGd, MomentumState],
+    signum => [Signum],
+    muon => [Muon, Orthogonalization, MuonParams, MuonNsParams],
+    adam => [Adam, AdamState, AdamNoMomentumParams],
+    rmsprop => [RmsProp],
+    adagrad => [AdaGrad, AdaGradState],
+    partition => [Partition, PartitionGroup, PartitionState, MuonSignumParams, MuonAdamParams],
+}
 
 /// The loss gradient in the log domain: ∇L(θ) = e^{log_scale}·dir.
 #[derive(Debug, Clone, Copy)]
@@ -68,63 +87,4 @@ pub struct ScaledGrad<'a> {
     /// Direction ĝ (same length as θ); the trainer normalizes so that max_j |ĝ_j| ≤ 1-ish,
     /// but optimizers must not rely on a particular normalization.
     pub dir: &'a [f64],
-}
-
-/// Optimizer state, created by [`Optimizer::init`] and owned by the caller (optax-style).
-/// Each optimizer downcasts to its own concrete type.
-pub type State = Box<dyn Any + Send + Sync>;
-
-/// An update rule. Implementations are stateless configs; all mutable state lives in
-/// [`State`].
-pub trait Optimizer: Send + Sync + Debug {
-    /// Stable name (`"ngd"`, `"signum"`, …).
-    fn name(&self) -> String;
-    /// Fresh state for parameters with this layout.
-    fn init(&self, layout: &Layout) -> Result<State>;
-    /// Compute Δθ for step `step` (1-based) with learning rate `lr` = η(step), writing it to
-    /// `delta`. `theta` is the current θ (used only by methods that need it).
-    ///
-    /// Never produces NaN. Adam/RMSProp with ε = 0 skip (Δ_j = 0) a coordinate whose second
-    /// moment is exactly zero (its gradient was always exactly 0, the case [M] assumption
-    /// (A1) excludes). Errors for a state of another optimizer, a layout mismatch, or a true
-    /// step that overflows f64 (reported by the trainer as divergence).
-    #[allow(clippy::too_many_arguments)]
-    fn update(
-        &self,
-        grad: ScaledGrad<'_>,
-        state: &mut State,
-        theta: &[f64],
-        layout: &Layout,
-        step: u64,
-        lr: f64,
-        delta: &mut [f64],
-    ) -> Result<()>;
-    /// The norm whose max-margin problem the theory says this optimizer's direction converges
-    /// to a KKT point of (None where there is no claim). `state` lets trajectory-dependent
-    /// norms (AdaGrad's h∞) be read off the final state.
-    fn implicit_norm(&self, layout: &Layout, state: Option<&State>) -> Option<NormSpec>;
-    /// The theorem behind [`Optimizer::implicit_norm`] (a short citation).
-    fn theorem(&self) -> &'static str;
-    /// Which learning-rate assumption of [M] §2.3 its theorem needs.
-    fn schedule_class(&self) -> ScheduleClass;
-    /// The norm in which each step is normalized (‖Δ‖ = η), if the method is normalized
-    /// steepest descent; used for the trace's alignment ⟨θ/‖θ‖, −g/‖g‖_*⟩.
-    fn step_norm(&self, layout: &Layout) -> Option<NormSpec> {
-        self.implicit_norm(layout, None)
-    }
-}
-
-/// Downcast helper used by implementations: a clear error instead of a panic when a state
-/// of another optimizer is passed in.
-pub(crate) fn state_mut<'a, T: 'static>(state: &'a mut State, who: &str) -> Result<&'a mut T> {
-    state.downcast_mut::<T>().ok_or_else(|| {
-        crate::error::Error::Config(format!("state passed to `{who}` was not created by it"))
-    })
-}
-
-/// Shared-reference version of [`state_mut`].
-pub(crate) fn state_ref<'a, T: 'static>(state: &'a State, who: &str) -> Result<&'a T> {
-    state.downcast_ref::<T>().ok_or_else(|| {
-        crate::error::Error::Config(format!("state passed to `{who}` was not created by it"))
-    })
 }

@@ -21,39 +21,55 @@
 //! Implicit bias: ℓ2 max-margin KKT direction, [M] Thm 3.3, under (LR-MSD).
 //! With β = 0, [`MomentumGd`] is GD and [`NormalizedMomentumGd`] is NGD.
 
-use super::steepest::{check_layout, check_update, scale_in_place};
-use super::{state_mut, Optimizer, ScaledBuf, ScaledGrad, ScheduleClass, State};
+use super::catalogue::{OptimizerEntry, OptimizerParams};
+use super::checks::check_beta;
+use super::kernels::{normalize_l2, scale_in_place};
+use super::{Claims, Optimizer, ScaledBuf, ScaledGrad, ScheduleClass, Step, UpdateRule};
 use crate::error::Result;
 use crate::norms::NormSpec;
-use crate::params::{norm2, Layout};
+use crate::params::Layout;
+use serde::{Deserialize, Serialize};
 
 /// Momentum GD: m ← βm + (1−β)g ([M] eq. 19), Δθ = −η m ([M] eq. 5 with ℓ2).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MomentumGd {
-    /// Momentum parameter β ∈ [0, 1).
+    /// Momentum parameter β ∈ [0, 1) (default 0.9, [M] App. D).
     pub beta: f64,
 }
 
 /// Normalized momentum GD: m ← βm + (1−β)g, Δθ = −η m/‖m‖₂ ([M] eq. 6 with ℓ2).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct NormalizedMomentumGd {
-    /// Momentum parameter β ∈ [0, 1).
+    /// Momentum parameter β ∈ [0, 1) (default 0.9, [M] App. D).
     pub beta: f64,
 }
 
-/// State shared by the momentum methods of this module and [`super::Signum`]: the momentum
-/// buffer and the layout it was created for.
+impl Default for MomentumGd {
+    fn default() -> Self {
+        MomentumGd { beta: 0.9 }
+    }
+}
+
+impl Default for NormalizedMomentumGd {
+    fn default() -> Self {
+        NormalizedMomentumGd { beta: 0.9 }
+    }
+}
+
+/// The state of the momentum methods of this module, [`super::Signum`] and
+/// [`super::Muon`]: the momentum buffer m = e^{s}·m̃.
 #[derive(Debug, Clone)]
-pub(super) struct MomentumState {
+pub struct MomentumState {
     pub(super) m: ScaledBuf,
-    pub(super) layout: Layout,
 }
 
 impl MomentumState {
+    /// m = 0 for `layout`.
     pub(super) fn new(layout: &Layout) -> Self {
         MomentumState {
             m: ScaledBuf::zeros(layout.len()),
-            layout: layout.clone(),
         }
     }
 
@@ -64,48 +80,32 @@ impl MomentumState {
     }
 }
 
-/// Shared body: validate, downcast, push the gradient into the momentum buffer.
-pub(super) fn momentum_step<'a>(
-    who: &str,
-    beta: f64,
-    grad: &ScaledGrad<'_>,
-    state: &'a mut State,
-    layout: &Layout,
-    lr: f64,
-    delta: &[f64],
-) -> Result<&'a MomentumState> {
-    check_update(who, grad, layout, lr, delta)?;
-    let st = state_mut::<MomentumState>(state, who)?;
-    check_layout(who, &st.layout, layout)?;
-    st.push(beta, grad);
-    Ok(st)
-}
+impl UpdateRule for MomentumGd {
+    type State = MomentumState;
 
-impl Optimizer for MomentumGd {
     fn name(&self) -> String {
         "momentum_gd".into()
     }
 
-    fn init(&self, layout: &Layout) -> Result<State> {
-        Ok(Box::new(MomentumState::new(layout)))
+    fn init(&self, layout: &Layout) -> Result<MomentumState> {
+        Ok(MomentumState::new(layout))
     }
 
     fn update(
         &self,
         grad: ScaledGrad<'_>,
-        state: &mut State,
-        _theta: &[f64],
-        layout: &Layout,
-        _step: u64,
-        lr: f64,
+        st: &mut MomentumState,
+        step: &Step<'_>,
         delta: &mut [f64],
     ) -> Result<()> {
-        let st = momentum_step("momentum_gd", self.beta, &grad, state, layout, lr, delta)?;
+        st.push(self.beta, &grad);
         delta.copy_from_slice(&st.m.v);
-        scale_in_place("momentum_gd", lr, st.m.log_scale, delta)
+        scale_in_place("momentum_gd", step.lr, st.m.log_scale, delta)
     }
+}
 
-    fn implicit_norm(&self, _layout: &Layout, _state: Option<&State>) -> Option<NormSpec> {
+impl Claims for MomentumGd {
+    fn implicit_norm(&self, _layout: &Layout, _state: Option<&MomentumState>) -> Option<NormSpec> {
         Some(NormSpec::L2)
     }
 
@@ -119,32 +119,32 @@ impl Optimizer for MomentumGd {
     }
 }
 
-impl Optimizer for NormalizedMomentumGd {
+impl UpdateRule for NormalizedMomentumGd {
+    type State = MomentumState;
+
     fn name(&self) -> String {
         "normalized_momentum_gd".into()
     }
 
-    fn init(&self, layout: &Layout) -> Result<State> {
-        Ok(Box::new(MomentumState::new(layout)))
+    fn init(&self, layout: &Layout) -> Result<MomentumState> {
+        Ok(MomentumState::new(layout))
     }
 
     fn update(
         &self,
         grad: ScaledGrad<'_>,
-        state: &mut State,
-        _theta: &[f64],
-        layout: &Layout,
-        _step: u64,
-        lr: f64,
+        st: &mut MomentumState,
+        step: &Step<'_>,
         delta: &mut [f64],
     ) -> Result<()> {
-        let who = "normalized_momentum_gd";
-        let st = momentum_step(who, self.beta, &grad, state, layout, lr, delta)?;
-        normalize_l2(&st.m.v, lr, delta);
+        st.push(self.beta, &grad);
+        normalize_l2(&st.m.v, step.lr, delta);
         Ok(())
     }
+}
 
-    fn implicit_norm(&self, _layout: &Layout, _state: Option<&State>) -> Option<NormSpec> {
+impl Claims for NormalizedMomentumGd {
+    fn implicit_norm(&self, _layout: &Layout, _state: Option<&MomentumState>) -> Option<NormSpec> {
         Some(NormSpec::L2)
     }
 
@@ -158,14 +158,30 @@ impl Optimizer for NormalizedMomentumGd {
     }
 }
 
-/// out = −η·x/‖x‖₂ (0 when x = 0); ‖x‖₂ is computed with scaling (no under/overflow).
-pub(super) fn normalize_l2(x: &[f64], lr: f64, out: &mut [f64]) {
-    let n = norm2(x);
-    if n == 0.0 {
-        out.fill(0.0);
-        return;
-    }
-    for (o, v) in out.iter_mut().zip(x) {
-        *o = -lr * (v / n);
+impl OptimizerParams for MomentumGd {
+    fn build(&self) -> Result<Box<dyn Optimizer>> {
+        check_beta("momentum_gd", "beta", self.beta)?;
+        Ok(Box::new(*self))
     }
 }
+
+impl OptimizerParams for NormalizedMomentumGd {
+    fn build(&self) -> Result<Box<dyn Optimizer>> {
+        check_beta("normalized_momentum_gd", "beta", self.beta)?;
+        Ok(Box::new(*self))
+    }
+}
+
+/// The catalogue rows of this file.
+pub(crate) const ENTRIES: &[OptimizerEntry] = &[
+    OptimizerEntry::new::<MomentumGd>(
+        "momentum_gd",
+        &[],
+        "m ← βm + (1−β)g, Δ = −η m; implicit ℓ2 ([M] Thm 3.3)",
+    ),
+    OptimizerEntry::new::<NormalizedMomentumGd>(
+        "normalized_momentum_gd",
+        &[],
+        "Δ = −η m/‖m‖₂; implicit ℓ2 ([M] Thm 3.3)",
+    ),
+];

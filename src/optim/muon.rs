@@ -30,12 +30,16 @@
 //! log-scale; the orthogonalization is scale-free, so the step does not depend on the
 //! gradient's log-scale. With β = 0 and exact orthogonalization Muon is spectral descent.
 
-use super::momentum::{momentum_step, normalize_l2, MomentumState};
-use super::{Optimizer, ScaledGrad, ScheduleClass, State};
+use super::catalogue::{OptimizerEntry, OptimizerParams};
+use super::checks::check_beta;
+use super::kernels::normalize_l2;
+use super::momentum::MomentumState;
+use super::{Claims, Optimizer, ScaledGrad, ScheduleClass, Step, UpdateRule};
 use crate::error::{Error, Result};
 use crate::linalg;
 use crate::norms::NormSpec;
 use crate::params::{BlockShape, Layout};
+use serde::{Deserialize, Serialize};
 
 /// How Muon orthogonalizes a matrix block's momentum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,36 +79,42 @@ impl Muon {
     }
 }
 
-impl Optimizer for Muon {
-    fn name(&self) -> String {
+impl Muon {
+    /// `"muon"` or `"muon_ns"`.
+    fn tag(&self) -> &'static str {
         match self.orthogonalization {
-            Orthogonalization::Exact => "muon".into(),
-            Orthogonalization::NewtonSchulz { .. } => "muon_ns".into(),
+            Orthogonalization::Exact => "muon",
+            Orthogonalization::NewtonSchulz { .. } => "muon_ns",
         }
     }
+}
 
-    fn init(&self, layout: &Layout) -> Result<State> {
+impl UpdateRule for Muon {
+    type State = MomentumState;
+
+    fn name(&self) -> String {
+        self.tag().into()
+    }
+
+    fn init(&self, layout: &Layout) -> Result<MomentumState> {
         if let Orthogonalization::NewtonSchulz { steps: 0 } = self.orthogonalization {
             return Err(Error::Config(
                 "muon_ns: steps must be ≥ 1 (got 0)".to_string(),
             ));
         }
-        Ok(Box::new(MomentumState::new(layout)))
+        Ok(MomentumState::new(layout))
     }
 
     fn update(
         &self,
         grad: ScaledGrad<'_>,
-        state: &mut State,
-        _theta: &[f64],
-        layout: &Layout,
-        _step: u64,
-        lr: f64,
+        st: &mut MomentumState,
+        step: &Step<'_>,
         delta: &mut [f64],
     ) -> Result<()> {
-        let who = self.name();
-        let st = momentum_step(&who, self.beta, &grad, state, layout, lr, delta)?;
-        for block in layout.blocks() {
+        st.push(self.beta, &grad);
+        let lr = step.lr;
+        for block in step.layout.blocks() {
             let range = block.range();
             let m = &st.m.v[range.clone()];
             let out = &mut delta[range];
@@ -125,13 +135,16 @@ impl Optimizer for Muon {
         }
         if let Some(j) = delta.iter().position(|d| !d.is_finite()) {
             return Err(Error::Numerical(format!(
-                "{who}: orthogonalized step has a non-finite entry at {j}"
+                "{}: orthogonalized step has a non-finite entry at {j}",
+                self.tag()
             )));
         }
         Ok(())
     }
+}
 
-    fn implicit_norm(&self, _layout: &Layout, _state: Option<&State>) -> Option<NormSpec> {
+impl Claims for Muon {
+    fn implicit_norm(&self, _layout: &Layout, _state: Option<&MomentumState>) -> Option<NormSpec> {
         Some(NormSpec::MaxSpectral)
     }
 
@@ -154,3 +167,70 @@ impl Optimizer for Muon {
         ScheduleClass::Msd
     }
 }
+
+/// Config of `muon`: momentum β (default 0.9, [M] App. D), exact orthogonalization.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MuonParams {
+    /// β ∈ [0, 1).
+    pub beta: f64,
+}
+
+impl Default for MuonParams {
+    fn default() -> Self {
+        MuonParams { beta: 0.9 }
+    }
+}
+
+impl OptimizerParams for MuonParams {
+    fn build(&self) -> Result<Box<dyn Optimizer>> {
+        check_beta("muon", "beta", self.beta)?;
+        Ok(Box::new(Muon::exact(self.beta)))
+    }
+}
+
+/// Config of `muon_ns`: momentum β (default 0.9) and the Newton–Schulz iterations (≥ 1,
+/// default 5: standard Newton–Schulz-5).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MuonNsParams {
+    /// β ∈ [0, 1).
+    pub beta: f64,
+    /// Newton–Schulz iterations (≥ 1).
+    pub steps: usize,
+}
+
+impl Default for MuonNsParams {
+    fn default() -> Self {
+        MuonNsParams {
+            beta: 0.9,
+            steps: 5,
+        }
+    }
+}
+
+impl OptimizerParams for MuonNsParams {
+    fn build(&self) -> Result<Box<dyn Optimizer>> {
+        check_beta("muon_ns", "beta", self.beta)?;
+        if self.steps == 0 {
+            return Err(Error::Config(
+                "optimizer `muon_ns`: steps must be ≥ 1, got 0".into(),
+            ));
+        }
+        Ok(Box::new(Muon::newton_schulz(self.beta, self.steps)))
+    }
+}
+
+/// The catalogue rows of this file.
+pub(crate) const ENTRIES: &[OptimizerEntry] = &[
+    OptimizerEntry::new::<MuonParams>(
+        "muon",
+        &[],
+        "Δ_b = −η U Vᵀ of the momentum per block (exact SVD); implicit max-spectral ([M] Cor. 3.4)",
+    ),
+    OptimizerEntry::new::<MuonNsParams>(
+        "muon_ns",
+        &[],
+        "Muon with Newton–Schulz-5; implicit max-spectral (approximate)",
+    ),
+];

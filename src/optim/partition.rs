@@ -31,11 +31,16 @@
 //! same max-margin direction and KKT points. When only one group owns blocks, its own
 //! implicit norm is returned unchanged (again a positive multiple of the max-block form).
 
-use super::steepest::{check_layout, check_update};
-use super::{state_mut, Adam, Muon, Optimizer, ScaledGrad, ScheduleClass, Signum, State};
+use super::catalogue::{OptimizerEntry, OptimizerParams};
+use super::checks::{check_beta, check_eps, check_positive};
+use super::{
+    Adam, Claims, Muon, OptState, Optimizer, ScaledGrad, ScheduleClass, Signum, Step,
+    UpdateRule,
+};
 use crate::error::{Error, Result};
 use crate::norms::{BlockNormKind, NormSpec};
-use crate::params::{BlockShape, Layout};
+use crate::params::Layout;
+use serde::{Deserialize, Serialize};
 
 /// One group of a [`Partition`]: blocks, their optimizer and learning-rate factor.
 #[derive(Debug)]
@@ -55,18 +60,18 @@ pub struct Partition {
     pub groups: Vec<PartitionGroup>,
 }
 
-/// Per-group state: resolved blocks, sub-layout, sub-state and gather/scatter scratch.
+/// Per-group state: resolved blocks, the group's sub-layout with the sub-optimizer's state
+/// and gather/scatter scratch.
 struct GroupState {
     blocks: Vec<usize>,
-    sub: Option<(Layout, State)>,
+    sub: Option<(Layout, OptState)>,
     g: Vec<f64>,
     theta: Vec<f64>,
     delta: Vec<f64>,
 }
 
-/// Partition state.
-struct PartitionState {
-    layout: Layout,
+/// Partition state: one [`GroupState`] per group.
+pub struct PartitionState {
     groups: Vec<GroupState>,
 }
 
@@ -200,35 +205,12 @@ impl Partition {
     }
 }
 
-/// Per-block form of a sub-optimizer's implicit norm on its sub-layout, when the norm is
-/// max-decomposable over those blocks ([M] App. C.6); `None` otherwise.
+/// Per-block form (block name, kind, weight) of a sub-optimizer's implicit norm on its
+/// sub-layout, when the norm is a max over those blocks ([M] App. C.6; read from
+/// [`NormSpec::resolve`]); `None` otherwise.
 fn per_block(spec: &NormSpec, sub: &Layout) -> Option<Vec<(String, BlockNormKind, f64)>> {
-    use BlockNormKind as K;
-    let blocks = sub.blocks();
-    let all = |k: K| blocks.iter().map(|b| (b.name.clone(), k, 1.0)).collect();
-    let single = |k: K| match blocks {
-        [b] => Some(vec![(b.name.clone(), k, 1.0)]),
-        _ => None,
-    };
-    match spec {
-        NormSpec::MaxSpectral => Some(all(K::Spectral)),
-        NormSpec::Linf => Some(all(K::Linf)),
-        NormSpec::Spectral => single(K::Spectral),
-        NormSpec::L2 => single(K::L2),
-        NormSpec::L1 => single(K::L1),
-        NormSpec::Lp(p) => single(K::Lp(*p)),
-        NormSpec::Hybrid { w_matrix, w_vector } => Some(
-            blocks
-                .iter()
-                .map(|b| match b.shape {
-                    BlockShape::Matrix { .. } => (b.name.clone(), K::Spectral, *w_matrix),
-                    BlockShape::Vector(_) => (b.name.clone(), K::Linf, *w_vector),
-                })
-                .collect(),
-        ),
-        NormSpec::MaxBlock(entries) => Some(entries.clone()),
-        NormSpec::WeightedL2(_) => None,
-    }
+    let terms = spec.resolve(sub).ok()?.max_over_blocks(sub)?;
+    Some(terms.into_iter().map(|t| (t.name, t.kind, t.weight)).collect())
 }
 
 /// Strictness order of schedule assumptions: none < LR-NSD < LR-MSD < LR-Adam.
@@ -241,12 +223,14 @@ fn rank(c: ScheduleClass) -> u8 {
     }
 }
 
-impl Optimizer for Partition {
+impl UpdateRule for Partition {
+    type State = PartitionState;
+
     fn name(&self) -> String {
         self.label().unwrap_or("partition").into()
     }
 
-    fn init(&self, layout: &Layout) -> Result<State> {
+    fn init(&self, layout: &Layout) -> Result<PartitionState> {
         let resolved = self.resolve(layout)?;
         let mut groups = Vec::with_capacity(resolved.len());
         for (group, idx) in self.groups.iter().zip(resolved) {
@@ -254,8 +238,8 @@ impl Optimizer for Partition {
                 (None, 0)
             } else {
                 let sl = Self::sub_layout(layout, &idx)?;
-                let st = group.optimizer.init(&sl)?;
                 let n = sl.len();
+                let st = group.optimizer.init(&sl)?;
                 (Some((sl, st)), n)
             };
             groups.push(GroupState {
@@ -266,42 +250,25 @@ impl Optimizer for Partition {
                 delta: vec![0.0; n],
             });
         }
-        Ok(Box::new(PartitionState {
-            layout: layout.clone(),
-            groups,
-        }))
+        Ok(PartitionState { groups })
     }
 
     fn update(
         &self,
         grad: ScaledGrad<'_>,
-        state: &mut State,
-        theta: &[f64],
-        layout: &Layout,
-        step: u64,
-        lr: f64,
+        st: &mut PartitionState,
+        step: &Step<'_>,
         delta: &mut [f64],
     ) -> Result<()> {
-        let who = self.name();
-        check_update(&who, &grad, layout, lr, delta)?;
-        if theta.len() != layout.len() {
-            return Err(Error::Params(format!(
-                "{who}: θ has {} entries, layout {} has {}",
-                theta.len(),
-                layout.describe(),
-                layout.len()
-            )));
-        }
-        let st = state_mut::<PartitionState>(state, &who)?;
-        check_layout(&who, &st.layout, layout)?;
         if st.groups.len() != self.groups.len() {
             return Err(Error::Config(format!(
-                "{who}: state has {} groups, the partition {}",
+                "{}: state has {} groups, the partition {}",
+                UpdateRule::name(self),
                 st.groups.len(),
                 self.groups.len()
             )));
         }
-        let blocks = layout.blocks();
+        let blocks = step.layout.blocks();
         for (group, gs) in self.groups.iter().zip(st.groups.iter_mut()) {
             let GroupState {
                 blocks: idx,
@@ -318,22 +285,20 @@ impl Optimizer for Partition {
                 let r = blocks[i].range();
                 let n = r.len();
                 g[pos..pos + n].copy_from_slice(&grad.dir[r.clone()]);
-                th[pos..pos + n].copy_from_slice(&theta[r]);
+                th[pos..pos + n].copy_from_slice(&step.theta[r]);
                 pos += n;
             }
             let sub_grad = ScaledGrad {
                 log_scale: grad.log_scale,
                 dir: g,
             };
-            group.optimizer.update(
-                sub_grad,
-                sub_state,
-                th,
-                sub_layout,
-                step,
-                lr * group.lr_factor,
-                d,
-            )?;
+            let sub_step = Step {
+                theta: th,
+                layout: sub_layout,
+                t: step.t,
+                lr: step.lr * group.lr_factor,
+            };
+            group.optimizer.update(sub_grad, sub_state, &sub_step, d)?;
             let mut pos = 0;
             for &i in idx.iter() {
                 let r = blocks[i].range();
@@ -344,12 +309,14 @@ impl Optimizer for Partition {
         }
         Ok(())
     }
+}
 
-    fn implicit_norm(&self, layout: &Layout, state: Option<&State>) -> Option<NormSpec> {
+impl Claims for Partition {
+    fn implicit_norm(&self, layout: &Layout, state: Option<&PartitionState>) -> Option<NormSpec> {
         let resolved = self.resolve(layout).ok()?;
-        let pst = state.and_then(|s| s.downcast_ref::<PartitionState>());
-        let sub_state = |gi: usize| -> Option<&State> {
-            pst.and_then(|p| p.groups.get(gi))
+        let sub_state = |gi: usize| -> Option<&OptState> {
+            state
+                .and_then(|p| p.groups.get(gi))
                 .and_then(|g| g.sub.as_ref())
                 .map(|(_, s)| s)
         };
@@ -406,3 +373,85 @@ impl Optimizer for Partition {
             .unwrap_or(ScheduleClass::None)
     }
 }
+
+/// Config of `muon_signum` ([M] Cor. 3.5): one momentum β for both parts (default 0.9).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MuonSignumParams {
+    /// β ∈ [0, 1) for Muon and Signum.
+    pub beta: f64,
+}
+
+impl Default for MuonSignumParams {
+    fn default() -> Self {
+        MuonSignumParams { beta: 0.9 }
+    }
+}
+
+impl OptimizerParams for MuonSignumParams {
+    fn build(&self) -> Result<Box<dyn Optimizer>> {
+        check_beta("muon_signum", "beta", self.beta)?;
+        Ok(Box::new(Partition::muon_signum(self.beta)))
+    }
+}
+
+/// Config of `muon_adam` ([M] Thm 3.7): Muon's β (0.9), Adam's β1 (0.9), β2 (0.999) and ε
+/// (0, the [M] Thm 3.6 regime), and the rate ratio η_A/η_M (1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MuonAdamParams {
+    /// Muon's β ∈ [0, 1).
+    pub beta_muon: f64,
+    /// Adam's β1 ∈ [0, 1).
+    pub beta1: f64,
+    /// Adam's β2 ∈ [0, 1).
+    pub beta2: f64,
+    /// Adam's ε ≥ 0.
+    pub eps: f64,
+    /// η_A/η_M > 0.
+    pub lr_ratio: f64,
+}
+
+impl Default for MuonAdamParams {
+    fn default() -> Self {
+        MuonAdamParams {
+            beta_muon: 0.9,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 0.0,
+            lr_ratio: 1.0,
+        }
+    }
+}
+
+impl OptimizerParams for MuonAdamParams {
+    fn build(&self) -> Result<Box<dyn Optimizer>> {
+        let w = "muon_adam";
+        check_beta(w, "beta_muon", self.beta_muon)?;
+        check_beta(w, "beta1", self.beta1)?;
+        check_beta(w, "beta2", self.beta2)?;
+        check_eps(w, self.eps)?;
+        check_positive(w, "lr_ratio", self.lr_ratio)?;
+        Ok(Box::new(Partition::muon_adam(
+            self.beta_muon,
+            self.beta1,
+            self.beta2,
+            self.eps,
+            self.lr_ratio,
+        )))
+    }
+}
+
+/// The catalogue rows of this file.
+pub(crate) const ENTRIES: &[OptimizerEntry] = &[
+    OptimizerEntry::new::<MuonSignumParams>(
+        "muon_signum",
+        &[],
+        "Muon on matrices + Signum on vectors; implicit max{‖W‖_msp, ‖u‖_∞} ([M] Cor. 3.5)",
+    ),
+    OptimizerEntry::new::<MuonAdamParams>(
+        "muon_adam",
+        &[],
+        "Muon on matrices + Adam (rate ratio η_A/η_M) on vectors; implicit max{(η_A/η_M)‖W‖_msp, ‖u‖_∞} ([M] Thm 3.7)",
+    ),
+];

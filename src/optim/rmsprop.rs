@@ -13,7 +13,7 @@
 //! (`implicit_norm` returns ℓ∞ then).
 //!
 //! **Log domain.** g = e^{c}ĝ and the second moment is kept as a root buffer
-//! √v = e^{s}·r (see [`RootBuf`]). With k = max(s, ½ ln ε),
+//! √v = e^{s}·r (see [`super::root_buf::RootBuf`]). With k = max(s, ½ ln ε),
 //!
 //! ```text
 //!     Δθ_j = −η e^{c−k} ĝ_j / √( e^{ln ε − 2k} + (e^{s−k} r_j)² ),
@@ -24,173 +24,61 @@
 //! coordinate whose denominator is exactly 0 (ε = 0 and a gradient that has always been
 //! exactly 0 there) gets Δθ_j = 0 (a skip, never NaN).
 //!
-//! This file also holds [`RootBuf`], shared with Adam and AdaGrad.
+//! The buffer and the step live in `root_buf.rs` ([`RootBuf`], shared with Adam and AdaGrad).
 
-use super::steepest::{check_layout, check_update, ln_pos, step_factor};
-use super::{state_mut, Optimizer, ScaledGrad, ScheduleClass, State};
+use super::catalogue::{OptimizerEntry, OptimizerParams};
+use super::checks::{check_beta, check_eps};
+use super::root_buf::{rms_step, RootBuf};
+use super::{Claims, Optimizer, ScaledGrad, ScheduleClass, Step, UpdateRule};
 use crate::error::Result;
 use crate::norms::NormSpec;
 use crate::params::Layout;
-
-/// Root-mean-square buffer: the non-negative vector v with √v_j = e^{log_scale}·r_j.
-///
-/// Storing the *root* instead of v itself (as a squared [`super::ScaledBuf`] would) doubles
-/// the dynamic range: a coordinate whose gradient is 10⁻²⁰⁰ times the largest one has
-/// r_j ≈ 10⁻²⁰⁰ instead of a squared entry that underflows to 0 — which, with ε = 0, would
-/// turn a genuine O(η) Adam step into 0/0. The accumulation v ← a v + b (e^{c}x)² is
-/// r_j ← hypot(√a e^{s−s'} r_j, √b e^{c−s'} x_j) with s' = max(½ ln a + s, ½ ln b + c);
-/// the cheap √(p² + q²) is used whenever it cannot under/overflow.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct RootBuf {
-    /// s: √v = e^{s}·r (−∞ with r = 0 for the zero vector).
-    pub(crate) log_scale: f64,
-    /// r ≥ 0.
-    pub(crate) r: Vec<f64>,
-}
-
-/// Below/above these the plain √(p² + q²) may lose range; use `hypot` instead.
-const SAFE_LO: f64 = 1e-250;
-const SAFE_HI: f64 = 1e250;
-
-/// √(p² + q²) without spurious under/overflow, fast in the common case.
-#[inline]
-pub(crate) fn hyp(p: f64, q: f64) -> f64 {
-    let t = p * p + q * q;
-    if t > SAFE_LO && t < SAFE_HI {
-        t.sqrt()
-    } else {
-        p.hypot(q)
-    }
-}
-
-impl RootBuf {
-    /// The zero vector of length n.
-    pub(crate) fn zeros(n: usize) -> Self {
-        RootBuf {
-            log_scale: f64::NEG_INFINITY,
-            r: vec![0.0; n],
-        }
-    }
-
-    /// v ← a·v + b·(e^{c}·x)² elementwise (a, b ≥ 0).
-    pub(crate) fn accumulate(&mut self, a: f64, b: f64, c: f64, x: &[f64]) {
-        debug_assert_eq!(x.len(), self.r.len());
-        let la = if a > 0.0 && self.log_scale.is_finite() {
-            0.5 * a.ln() + self.log_scale
-        } else {
-            f64::NEG_INFINITY
-        };
-        let lb = if b > 0.0 {
-            0.5 * b.ln() + c
-        } else {
-            f64::NEG_INFINITY
-        };
-        let s = la.max(lb);
-        if !s.is_finite() {
-            self.r.fill(0.0);
-            self.log_scale = f64::NEG_INFINITY;
-            return;
-        }
-        let fa = (la - s).exp();
-        let fb = (lb - s).exp();
-        let mut max = 0.0_f64;
-        for (rj, &xj) in self.r.iter_mut().zip(x) {
-            *rj = hyp(fa * *rj, fb * xj);
-            max = max.max(*rj);
-        }
-        self.log_scale = s;
-        // Keep max r_j near 1 (exact power-of-two rescaling) so that sums of squares
-        // (AdaGrad) or cancellations never drift towards the ends of the f64 range.
-        if max > 0.0 && !(2f64.powi(-200)..=2f64.powi(200)).contains(&max) {
-            let e = max.log2().round() as i32;
-            let f = 2f64.powi(-e);
-            self.r.iter_mut().for_each(|v| *v *= f);
-            self.log_scale += e as f64 * std::f64::consts::LN_2;
-        }
-    }
-
-    /// For `√(ε + v_j) = e^{k}·den_j`: returns k = max(s, ½ ln ε) and the factors
-    /// (e^{½ ln ε − k}, e^{s − k}), both ≤ 1, with den_j = hyp(first, second·r_j).
-    /// `None` when ε = 0 and v = 0 (every denominator is 0).
-    pub(crate) fn eps_split(&self, eps: f64) -> Option<(f64, f64, f64)> {
-        let half_ln_eps = 0.5 * ln_pos(eps);
-        let k = self.log_scale.max(half_ln_eps);
-        if !k.is_finite() {
-            return None;
-        }
-        Some((k, (half_ln_eps - k).exp(), (self.log_scale - k).exp()))
-    }
-}
-
-/// The shared AdaGrad/RMSProp step Δθ_j = −η g_j/√(ε + v_j) ([A] eq. 3) in the log domain
-/// (see the module docs); zero where the denominator is exactly 0.
-pub(super) fn rms_step(
-    who: &str,
-    v: &RootBuf,
-    eps: f64,
-    grad: &ScaledGrad<'_>,
-    lr: f64,
-    delta: &mut [f64],
-) -> Result<()> {
-    let Some((k, e, b)) = v.eps_split(eps) else {
-        delta.fill(0.0);
-        return Ok(());
-    };
-    let a = step_factor(who, lr, grad.log_scale - k)?;
-    for ((d, &g), &r) in delta.iter_mut().zip(grad.dir).zip(&v.r) {
-        let den = hyp(e, b * r);
-        *d = if den > 0.0 { -a * (g / den) } else { 0.0 };
-    }
-    Ok(())
-}
+use serde::{Deserialize, Serialize};
 
 /// RMSProp ([A] eq. 3): v ← βv + (1−β)g², Δθ = −η g/√(ε + v).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RmsProp {
-    /// Decay β ∈ [0, 1) of the second-moment EMA.
+    /// Decay β ∈ [0, 1) of the second-moment EMA (default 0.99, PyTorch's RMSprop α).
     pub beta: f64,
-    /// ε ≥ 0, added to v **inside** the square root.
+    /// ε ≥ 0, added to v **inside** the square root (default 1e-8: [A] needs ε > 0).
     pub eps: f64,
 }
 
-/// RMSProp state.
-#[derive(Debug, Clone)]
-struct RmsState {
-    v: RootBuf,
-    layout: Layout,
+impl Default for RmsProp {
+    fn default() -> Self {
+        RmsProp {
+            beta: 0.99,
+            eps: 1e-8,
+        }
+    }
 }
 
-impl Optimizer for RmsProp {
+impl UpdateRule for RmsProp {
+    type State = RootBuf;
+
     fn name(&self) -> String {
         "rms_prop".into()
     }
 
-    fn init(&self, layout: &Layout) -> Result<State> {
-        Ok(Box::new(RmsState {
-            v: RootBuf::zeros(layout.len()),
-            layout: layout.clone(),
-        }))
+    fn init(&self, layout: &Layout) -> Result<RootBuf> {
+        Ok(RootBuf::zeros(layout.len()))
     }
 
     fn update(
         &self,
         grad: ScaledGrad<'_>,
-        state: &mut State,
-        _theta: &[f64],
-        layout: &Layout,
-        _step: u64,
-        lr: f64,
+        v: &mut RootBuf,
+        step: &Step<'_>,
         delta: &mut [f64],
     ) -> Result<()> {
-        let who = "rms_prop";
-        check_update(who, &grad, layout, lr, delta)?;
-        let st = state_mut::<RmsState>(state, who)?;
-        check_layout(who, &st.layout, layout)?;
-        st.v.accumulate(self.beta, 1.0 - self.beta, grad.log_scale, grad.dir);
-        rms_step(who, &st.v, self.eps, &grad, lr, delta)
+        v.accumulate(self.beta, 1.0 - self.beta, grad.log_scale, grad.dir);
+        rms_step("rms_prop", v, self.eps, &grad, step.lr, delta)
     }
+}
 
-    fn implicit_norm(&self, _layout: &Layout, _state: Option<&State>) -> Option<NormSpec> {
+impl Claims for RmsProp {
+    fn implicit_norm(&self, _layout: &Layout, _state: Option<&RootBuf>) -> Option<NormSpec> {
         if self.eps > 0.0 {
             Some(NormSpec::L2)
         } else {
@@ -216,3 +104,18 @@ impl Optimizer for RmsProp {
         }
     }
 }
+
+impl OptimizerParams for RmsProp {
+    fn build(&self) -> Result<Box<dyn Optimizer>> {
+        check_beta("rms_prop", "beta", self.beta)?;
+        check_eps("rms_prop", self.eps)?;
+        Ok(Box::new(*self))
+    }
+}
+
+/// The catalogue row of this file.
+pub(crate) const ENTRIES: &[OptimizerEntry] = &[OptimizerEntry::new::<RmsProp>(
+    "rms_prop",
+    &["rmsprop"],
+    "Δ = −η g/√(ε + v) ([A] eq. 3); implicit ℓ2 for ε > 0 ([A] Thm 7), ℓ∞ for ε = 0",
+)];

@@ -12,57 +12,56 @@
 //!
 //! Implicit bias: ℓ∞ max-margin KKT direction, [M] Thm 3.3, under (LR-MSD).
 
-use super::momentum::{momentum_step, MomentumState};
-use super::{Optimizer, ScaledGrad, ScheduleClass, State};
+use super::catalogue::{OptimizerEntry, OptimizerParams};
+use super::checks::check_beta;
+use super::kernels::neg_sign;
+use super::momentum::MomentumState;
+use super::{Claims, Optimizer, ScaledGrad, ScheduleClass, Step, UpdateRule};
 use crate::error::Result;
 use crate::norms::NormSpec;
 use crate::params::Layout;
+use serde::{Deserialize, Serialize};
 
 /// Signum: m ← βm + (1−β)g, Δθ = −η sign(m) ([M] eq. 6 with ℓ∞).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Signum {
-    /// Momentum parameter β ∈ [0, 1).
+    /// Momentum parameter β ∈ [0, 1) (default 0.9, [M] App. D).
     pub beta: f64,
 }
 
-/// out_j = −η·sign(x_j), with sign(0) = 0 (`f64::signum` would give ±1 for ±0).
-pub(super) fn neg_sign(x: &[f64], lr: f64, out: &mut [f64]) {
-    for (o, &v) in out.iter_mut().zip(x) {
-        *o = if v > 0.0 {
-            -lr
-        } else if v < 0.0 {
-            lr
-        } else {
-            0.0
-        };
+impl Default for Signum {
+    fn default() -> Self {
+        Signum { beta: 0.9 }
     }
 }
 
-impl Optimizer for Signum {
+impl UpdateRule for Signum {
+    type State = MomentumState;
+
     fn name(&self) -> String {
         "signum".into()
     }
 
-    fn init(&self, layout: &Layout) -> Result<State> {
-        Ok(Box::new(MomentumState::new(layout)))
+    fn init(&self, layout: &Layout) -> Result<MomentumState> {
+        Ok(MomentumState::new(layout))
     }
 
     fn update(
         &self,
         grad: ScaledGrad<'_>,
-        state: &mut State,
-        _theta: &[f64],
-        layout: &Layout,
-        _step: u64,
-        lr: f64,
+        st: &mut MomentumState,
+        step: &Step<'_>,
         delta: &mut [f64],
     ) -> Result<()> {
-        let st = momentum_step("signum", self.beta, &grad, state, layout, lr, delta)?;
-        neg_sign(&st.m.v, lr, delta);
+        st.push(self.beta, &grad);
+        neg_sign(&st.m.v, step.lr, delta);
         Ok(())
     }
+}
 
-    fn implicit_norm(&self, _layout: &Layout, _state: Option<&State>) -> Option<NormSpec> {
+impl Claims for Signum {
+    fn implicit_norm(&self, _layout: &Layout, _state: Option<&MomentumState>) -> Option<NormSpec> {
         Some(NormSpec::Linf)
     }
 
@@ -75,3 +74,17 @@ impl Optimizer for Signum {
         ScheduleClass::Msd
     }
 }
+
+impl OptimizerParams for Signum {
+    fn build(&self) -> Result<Box<dyn Optimizer>> {
+        check_beta("signum", "beta", self.beta)?;
+        Ok(Box::new(*self))
+    }
+}
+
+/// The catalogue row of this file.
+pub(crate) const ENTRIES: &[OptimizerEntry] = &[OptimizerEntry::new::<Signum>(
+    "signum",
+    &[],
+    "Δ = −η sign(m); implicit ℓ∞ ([M] Thm 3.3)",
+)];

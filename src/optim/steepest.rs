@@ -28,14 +28,14 @@
 //! Implicit bias: any limit direction is a KKT direction of the max-margin problem of N —
 //! [F] Thm 3.4 (steepest flow, unnormalized) and [M] Thm 3.2 (normalized steepest descent
 //! with a (LR-NSD) schedule).
-//!
-//! This file also holds the small helpers shared by the other update rules (argument
-//! checks, the scaled step −e^{ln η + s}·x).
 
-use super::{state_mut, Optimizer, ScaledGrad, ScheduleClass, State};
+use super::catalogue::{OptimizerEntry, OptimizerParams};
+use super::kernels::{ln_pos, scale_in_place};
+use super::{Claims, Optimizer, ScaledGrad, ScheduleClass, Step, UpdateRule};
 use crate::error::{Error, Result};
 use crate::norms::{Norm, NormSpec};
 use crate::params::Layout;
+use serde::{Deserialize, Serialize};
 
 /// Steepest descent for the norm `norm`: unnormalized ([F] eq. 1) or normalized ([M] eq. 3).
 #[derive(Debug, Clone, PartialEq)]
@@ -49,9 +49,8 @@ pub struct SteepestDescent {
 
 /// State: the norm built (and validated) once for the layout.
 #[derive(Debug)]
-struct SdState {
+pub struct SdState {
     norm: Box<dyn Norm>,
-    layout: Layout,
 }
 
 impl SteepestDescent {
@@ -94,7 +93,9 @@ impl SteepestDescent {
     }
 }
 
-impl Optimizer for SteepestDescent {
+impl UpdateRule for SteepestDescent {
+    type State = SdState;
+
     fn name(&self) -> String {
         match (&self.norm, self.normalized) {
             (NormSpec::L2, false) => "gd".into(),
@@ -107,47 +108,48 @@ impl Optimizer for SteepestDescent {
         }
     }
 
-    fn init(&self, layout: &Layout) -> Result<State> {
-        let norm = self.norm.build(layout)?;
-        Ok(Box::new(SdState {
-            norm,
-            layout: layout.clone(),
-        }))
+    fn init(&self, layout: &Layout) -> Result<SdState> {
+        Ok(SdState {
+            norm: self.norm.build(layout)?,
+        })
     }
 
     fn update(
         &self,
         grad: ScaledGrad<'_>,
-        state: &mut State,
-        _theta: &[f64],
-        layout: &Layout,
-        _step: u64,
-        lr: f64,
+        st: &mut SdState,
+        step: &Step<'_>,
         delta: &mut [f64],
     ) -> Result<()> {
         if self.normalized && self.norm == NormSpec::L2 {
-            return ngd_update(grad, state, layout, lr, delta);
+            ngd_update(grad, step.lr, delta);
+            return Ok(());
         }
-        let who = self.name();
-        check_update(&who, &grad, layout, lr, delta)?;
-        let st = state_mut::<SdState>(state, &who)?;
-        check_layout(&who, &st.layout, layout)?;
+        let layout = step.layout;
         st.norm.steepest(layout, grad.dir, delta);
         if let Some(j) = delta.iter().position(|d| !d.is_finite()) {
             return Err(Error::Numerical(format!(
-                "{who}: steepest direction of {} is not finite at {j} (SVD failure?)",
+                "{}: steepest direction of {} is not finite at {j} (SVD failure?)",
+                UpdateRule::name(self),
                 st.norm.name()
             )));
         }
         if self.normalized {
-            delta.iter_mut().for_each(|d| *d *= -lr);
+            delta.iter_mut().for_each(|d| *d *= -step.lr);
             return Ok(());
         }
         let dual = st.norm.dual(layout, grad.dir);
-        scale_in_place(&who, lr, grad.log_scale + ln_pos(dual), delta)
+        scale_in_place(
+            &UpdateRule::name(self),
+            step.lr,
+            grad.log_scale + ln_pos(dual),
+            delta,
+        )
     }
+}
 
-    fn implicit_norm(&self, _layout: &Layout, _state: Option<&State>) -> Option<NormSpec> {
+impl Claims for SteepestDescent {
+    fn implicit_norm(&self, _layout: &Layout, _state: Option<&SdState>) -> Option<NormSpec> {
         Some(self.norm.clone())
     }
 
@@ -166,140 +168,117 @@ impl Optimizer for SteepestDescent {
     }
 }
 
-/// Normalized GD, Δ = −η·ĝ/‖ĝ‖₂ ([M] eq. 3 with ℓ2), fused into three passes over θ
-/// (max |ĝ_j| with a finiteness check, the scaled sum of squares, the step) instead of the
-/// six of the generic path (argument check, `norm2`'s two passes, normalize, finiteness
-/// check of Δ, scaling by −η). Every entry is computed by the same operations in the same
-/// order as the generic path — Δ_j = (ĝ_j/‖ĝ‖₂)·(−η), ‖ĝ‖₂ from
-/// [`crate::params::norm2`] — so the result is bit-identical (tested in
-/// `tests/fast_step.rs`); Δ is finite by construction (|ĝ_j| ≤ ‖ĝ‖₂), so its check is
-/// dropped.
-fn ngd_update(
-    grad: ScaledGrad<'_>,
-    state: &mut State,
-    layout: &Layout,
-    lr: f64,
-    delta: &mut [f64],
-) -> Result<()> {
-    const WHO: &str = "ngd";
-    let p = layout.len();
-    if grad.dir.len() != p
-        || delta.len() != p
-        || !(lr >= 0.0 && lr.is_finite())
-        || grad.log_scale.is_nan()
-        || grad.log_scale == f64::INFINITY
-        || !crate::params::all_finite(grad.dir)
-    {
-        // Rare: let the shared check produce the error message.
-        check_update(WHO, &grad, layout, lr, delta)?;
-    }
-    let st = state_mut::<SdState>(state, WHO)?;
-    check_layout(WHO, &st.layout, layout)?;
+/// Normalized GD, Δ = −η·ĝ/‖ĝ‖₂ ([M] eq. 3 with ℓ2), fused into two passes over θ (max |ĝ_j|
+/// with the scaled sum of squares, then the step) after the wrapper's one finiteness pass,
+/// instead of the generic path's `norm2` + normalize + finiteness check of Δ + scaling by
+/// −η. Every entry is computed by the same operations in the same order as the generic
+/// path — Δ_j = (ĝ_j/‖ĝ‖₂)·(−η), ‖ĝ‖₂ from [`crate::params::norm2`] — so the result is
+/// bit-identical (tested in `tests/fast_step.rs`); Δ is finite by construction
+/// (|ĝ_j| ≤ ‖ĝ‖₂), so its check is dropped.
+fn ngd_update(grad: ScaledGrad<'_>, lr: f64, delta: &mut [f64]) {
     let g = grad.dir;
     let s = crate::params::max_abs(g);
     if s == 0.0 {
         // As the generic path: normalize gives 0, then 0·(−η) (a signed zero).
         delta.fill(0.0 * -lr);
-        return Ok(());
+        return;
     }
     let n = s * crate::params::scaled_sum_squares(g, s).sqrt();
     let neg_lr = -lr;
     for (d, v) in delta.iter_mut().zip(g) {
         *d = (v / n) * neg_lr;
     }
-    Ok(())
 }
 
-// ---------------------------------------------------------------------------------------
-// Helpers shared by the update rules of this module.
-// ---------------------------------------------------------------------------------------
+/// No hyper-parameters: the named instances `gd`, `ngd`, `sign_gd`, `coordinate_descent`,
+/// `spectral_descent` (a stray field is an error).
+macro_rules! preset {
+    ($params:ident, $ctor:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $params {}
 
-/// ln x for x > 0, −∞ for x = 0 (and for x < 0 or NaN, which callers never pass).
-pub(super) fn ln_pos(x: f64) -> f64 {
-    if x > 0.0 {
-        x.ln()
-    } else {
-        f64::NEG_INFINITY
+        impl OptimizerParams for $params {
+            fn build(&self) -> Result<Box<dyn Optimizer>> {
+                Ok(Box::new(SteepestDescent::$ctor()))
+            }
+        }
+    };
+}
+
+preset!(GdParams, gd, "Config of `gd` (no hyper-parameters).");
+preset!(NgdParams, ngd, "Config of `ngd` (no hyper-parameters).");
+preset!(SignGdParams, sign_gd, "Config of `sign_gd` (no hyper-parameters).");
+preset!(
+    CoordinateDescentParams,
+    coordinate_descent,
+    "Config of `coordinate_descent` (no hyper-parameters)."
+);
+preset!(
+    SpectralDescentParams,
+    spectral_descent,
+    "Config of `spectral_descent` (no hyper-parameters)."
+);
+
+/// Config of `steepest_descent`: the norm (required) and whether the step is normalized
+/// (default `true`, [M] eq. 3).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SteepestDescentParams {
+    /// The norm (spec string, e.g. `"lp:3"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub norm: Option<NormSpec>,
+    /// Normalized (‖Δ‖ = η) or not (‖Δ‖ = η‖g‖_*).
+    pub normalized: bool,
+}
+
+impl Default for SteepestDescentParams {
+    fn default() -> Self {
+        SteepestDescentParams {
+            norm: None,
+            normalized: true,
+        }
     }
 }
 
-/// Validate the arguments of an `update` call: lengths, a finite non-negative learning
-/// rate, a log-scale that is finite or −∞ (zero gradient), and a finite direction.
-pub(super) fn check_update(
-    who: &str,
-    grad: &ScaledGrad<'_>,
-    layout: &Layout,
-    lr: f64,
-    delta: &[f64],
-) -> Result<()> {
-    let p = layout.len();
-    if grad.dir.len() != p || delta.len() != p {
-        return Err(Error::Params(format!(
-            "{who}: gradient has {} entries and delta {} for layout {} ({p} parameters)",
-            grad.dir.len(),
-            delta.len(),
-            layout.describe()
-        )));
+impl OptimizerParams for SteepestDescentParams {
+    const REQUIRED: &'static [&'static str] = &["norm"];
+    fn build(&self) -> Result<Box<dyn Optimizer>> {
+        let norm = self.norm.clone().ok_or_else(|| {
+            Error::Config(
+                "steepest_descent needs `norm` (a norm spec string, e.g. norm = \"lp:3\")".into(),
+            )
+        })?;
+        Ok(Box::new(SteepestDescent {
+            norm,
+            normalized: self.normalized,
+        }))
     }
-    if !(lr >= 0.0 && lr.is_finite()) {
-        return Err(Error::Config(format!(
-            "{who}: learning rate must be finite and ≥ 0, got {lr}"
-        )));
-    }
-    if grad.log_scale.is_nan() || grad.log_scale == f64::INFINITY {
-        return Err(Error::Numerical(format!(
-            "{who}: gradient log-scale is {}",
-            grad.log_scale
-        )));
-    }
-    if crate::params::all_finite(grad.dir) {
-        return Ok(());
-    }
-    if let Some(j) = grad.dir.iter().position(|v| !v.is_finite()) {
-        return Err(Error::Numerical(format!(
-            "{who}: gradient direction entry {j} is not finite ({})",
-            grad.dir[j]
-        )));
-    }
-    Ok(())
 }
 
-/// The layout passed to `update` must be the one the state was created for.
-pub(super) fn check_layout(who: &str, init: &Layout, now: &Layout) -> Result<()> {
-    if init != now {
-        return Err(Error::Params(format!(
-            "{who}: state was created for layout {}, update called with {}",
-            init.describe(),
-            now.describe()
-        )));
-    }
-    Ok(())
-}
-
-/// x ← −e^{ln η + s}·x, computed in the log domain; exact zeros when η = 0 or s = −∞.
-/// Errors (instead of ±∞/NaN) when the factor overflows.
-pub(super) fn scale_in_place(who: &str, lr: f64, log_scale: f64, x: &mut [f64]) -> Result<()> {
-    let f = step_factor(who, lr, log_scale)?;
-    x.iter_mut().for_each(|v| *v *= -f);
-    Ok(())
-}
-
-/// e^{ln η + s} with the conventions of [`scale_in_place`] (0 for η = 0 or s = −∞; exactly η
-/// for s = 0).
-pub(super) fn step_factor(who: &str, lr: f64, log_scale: f64) -> Result<f64> {
-    if log_scale == 0.0 {
-        // Exact: e^{ln η} may differ from η in the last bit.
-        return Ok(lr);
-    }
-    let l = ln_pos(lr) + log_scale;
-    if l == f64::NEG_INFINITY {
-        return Ok(0.0);
-    }
-    let f = l.exp();
-    if !f.is_finite() {
-        return Err(Error::Numerical(format!(
-            "{who}: step overflowed (log of its scale = {l:.4e})"
-        )));
-    }
-    Ok(f)
-}
+/// The catalogue rows of this file.
+pub(crate) const ENTRIES: &[OptimizerEntry] = &[
+    OptimizerEntry::new::<GdParams>("gd", &[], "Δ = −η g; implicit ℓ2 ([F] Thm 3.4)"),
+    OptimizerEntry::new::<NgdParams>("ngd", &[], "Δ = −η g/‖g‖₂; implicit ℓ2 ([M] Thm 3.2)"),
+    OptimizerEntry::new::<SignGdParams>(
+        "sign_gd",
+        &[],
+        "Δ = −η sign(g); implicit ℓ∞ ([M] Thm 3.2)",
+    ),
+    OptimizerEntry::new::<CoordinateDescentParams>(
+        "coordinate_descent",
+        &[],
+        "Δ = −η‖g‖_∞ on argmax |g_j| (ties split); implicit ℓ1 ([F] Thm 3.4)",
+    ),
+    OptimizerEntry::new::<SpectralDescentParams>(
+        "spectral_descent",
+        &[],
+        "Δ_b = −η U_b V_bᵀ per block (Shampoo w/o accumulation); implicit max-spectral ([M] Thm 3.2, [F] App. C.2)",
+    ),
+    OptimizerEntry::new::<SteepestDescentParams>(
+        "steepest_descent",
+        &[],
+        "steepest descent for `norm` (normalized or not); implicit: that norm ([F] Thm 3.4, [M] Thm 3.2)",
+    ),
+];

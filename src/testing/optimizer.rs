@@ -34,7 +34,7 @@
 use super::{ensure, run_property, IntoBoxedOptimizer, LayoutFamily};
 use crate::error::Result as CrateResult;
 use crate::norms::NormSpec;
-use crate::optim::{Optimizer, ScaledGrad, State, SteepestDescent};
+use crate::optim::{OptState, Optimizer, ScaledGrad, SteepestDescent, Step};
 use crate::params::Layout;
 use proptest::prelude::*;
 
@@ -116,7 +116,7 @@ pub fn run_state(
     layout: &Layout,
     grads: &Grads,
     lr: f64,
-) -> CrateResult<(Steps, State)> {
+) -> CrateResult<(Steps, OptState)> {
     let mut st = opt.init(layout)?;
     let mut theta = vec![0.0; layout.len()];
     let mut out = Vec::with_capacity(grads.len());
@@ -126,7 +126,13 @@ pub fn run_state(
             log_scale: *c,
             dir: g,
         };
-        opt.update(grad, &mut st, &theta, layout, t as u64 + 1, lr, &mut d)?;
+        let step = Step {
+            theta: &theta,
+            layout,
+            t: t as u64 + 1,
+            lr,
+        };
+        opt.update(grad, &mut st, &step, &mut d)?;
         theta.iter_mut().zip(&d).for_each(|(th, dd)| *th += dd);
         out.push(d);
     }
@@ -308,33 +314,69 @@ pub fn check_rejects_bad_arguments(
     let good: Vec<f64> = (0..p).map(|j| 1.0 + j as f64).collect();
     let mut nan_dir = good.clone();
     nan_dir[p / 2] = f64::NAN;
-    let mut bad: Vec<(&str, f64, Vec<f64>, f64)> = vec![
-        ("a direction that is too long", 0.0, vec![1.0; p + 1], LR),
-        ("a NaN log-scale", f64::NAN, good.clone(), LR),
-        ("a +∞ log-scale", f64::INFINITY, good.clone(), LR),
-        ("a NaN direction entry", 0.0, nan_dir, LR),
-        ("a negative learning rate", 0.0, good.clone(), -1.0),
+    let short_theta = vec![0.0; p + 1];
+    let mut bad: Vec<(&str, f64, Vec<f64>, f64, u64, &[f64])> = vec![
+        (
+            "a direction that is too long",
+            0.0,
+            vec![1.0; p + 1],
+            LR,
+            1,
+            &th,
+        ),
+        ("a NaN log-scale", f64::NAN, good.clone(), LR, 1, &th),
+        ("a +∞ log-scale", f64::INFINITY, good.clone(), LR, 1, &th),
+        ("a NaN direction entry", 0.0, nan_dir, LR, 1, &th),
+        ("a negative learning rate", 0.0, good.clone(), -1.0, 1, &th),
+        ("step 0 (steps are 1-based)", 0.0, good.clone(), LR, 0, &th),
+        (
+            "a θ of the wrong length",
+            0.0,
+            good.clone(),
+            LR,
+            1,
+            &short_theta,
+        ),
     ];
     if p > 1 {
-        bad.push(("a direction that is too short", 0.0, vec![1.0; p - 1], LR));
+        bad.push((
+            "a direction that is too short",
+            0.0,
+            vec![1.0; p - 1],
+            LR,
+            1,
+            &th,
+        ));
     }
-    for (what, c, g, lr) in bad {
+    for (what, c, g, lr, t, theta) in bad {
         let grad = ScaledGrad {
             log_scale: c,
             dir: &g,
         };
-        let r = opt.update(grad, &mut st, &th, layout, 1, lr, &mut d);
+        let step = Step {
+            theta,
+            layout,
+            t,
+            lr,
+        };
+        let r = opt.update(grad, &mut st, &step, &mut d);
         ensure(r.is_err(), || {
-            format!("{name} accepted {what} (c = {c}, g = {g:?}, lr = {lr})")
+            format!("{name} accepted {what} (c = {c}, g = {g:?}, lr = {lr}, t = {t})")
         })?;
     }
+    let step = Step {
+        theta: &th,
+        layout,
+        t: 1,
+        lr: LR,
+    };
     // A state created by something else.
-    let mut foreign: State = Box::new(ForeignState);
+    let mut foreign = OptState::new("foreign", layout.clone(), ForeignState);
     let grad = ScaledGrad {
         log_scale: 0.0,
         dir: &good,
     };
-    let r = opt.update(grad, &mut foreign, &th, layout, 1, LR, &mut d);
+    let r = opt.update(grad, &mut foreign, &step, &mut d);
     ensure(r.is_err(), || {
         format!("{name} accepted a state it did not create")
     })?;
@@ -345,7 +387,7 @@ pub fn check_rejects_bad_arguments(
         log_scale: f64::NEG_INFINITY,
         dir: &g,
     };
-    opt.update(grad, &mut st, &th, layout, 1, LR, &mut d)
+    opt.update(grad, &mut st, &step, &mut d)
         .map_err(|e| TestCaseError::fail(format!("{name}: zero gradient rejected: {e}")))?;
     ensure(d.iter().all(|x| *x == 0.0), || {
         format!("{name}: zero gradient gave Δ = {d:?}")

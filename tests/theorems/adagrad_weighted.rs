@@ -19,7 +19,9 @@
 use crate::common::*;
 use implicit_bias::error::Result;
 use implicit_bias::norms::NormSpec;
-use implicit_bias::optim::{AdaGrad, Optimizer, ScaledGrad, ScheduleClass, State};
+use implicit_bias::optim::{
+    AdaGrad, Claims, OptState, Optimizer, ScaledGrad, ScheduleClass, Step, UpdateRule,
+};
 use implicit_bias::params::Layout;
 use implicit_bias::theorem_case::{sig3, TheoremCase};
 use serde::Serialize;
@@ -35,31 +37,28 @@ struct Conditioner {
 }
 
 struct CondState {
-    inner: State,
+    inner: OptState,
     acc: Vec<f64>,
 }
 
-impl Optimizer for Conditioner {
+impl UpdateRule for Conditioner {
+    type State = CondState;
     fn name(&self) -> String {
         self.inner.name()
     }
-    fn init(&self, layout: &Layout) -> Result<State> {
-        Ok(Box::new(CondState {
+    fn init(&self, layout: &Layout) -> Result<CondState> {
+        Ok(CondState {
             inner: self.inner.init(layout)?,
             acc: vec![0.0; layout.len()],
-        }))
+        })
     }
     fn update(
         &self,
         grad: ScaledGrad<'_>,
-        state: &mut State,
-        theta: &[f64],
-        layout: &Layout,
-        step: u64,
-        lr: f64,
+        st: &mut CondState,
+        step: &Step<'_>,
         delta: &mut [f64],
     ) -> Result<()> {
-        let st = state.downcast_mut::<CondState>().expect("own state");
         let scale = grad.log_scale.exp();
         for (a, d) in st.acc.iter_mut().zip(grad.dir) {
             let g = scale * d;
@@ -68,18 +67,22 @@ impl Optimizer for Conditioner {
                 Some(b) => b * *a + (1.0 - b) * g * g,
             };
         }
-        self.inner
-            .update(grad, &mut st.inner, theta, layout, step, lr, delta)
+        self.inner.update(grad, &mut st.inner, step, delta)
     }
-    fn implicit_norm(&self, layout: &Layout, state: Option<&State>) -> Option<NormSpec> {
-        let inner = state.map(|s| &s.downcast_ref::<CondState>().expect("own state").inner);
-        self.inner.implicit_norm(layout, inner)
+}
+
+impl Claims for Conditioner {
+    fn implicit_norm(&self, layout: &Layout, state: Option<&CondState>) -> Option<NormSpec> {
+        self.inner.implicit_norm(layout, state.map(|s| &s.inner))
     }
     fn theorem(&self) -> &'static str {
         self.inner.theorem()
     }
     fn schedule_class(&self) -> ScheduleClass {
         self.inner.schedule_class()
+    }
+    fn step_norm(&self, layout: &Layout) -> Option<NormSpec> {
+        self.inner.step_norm(layout)
     }
 }
 

@@ -33,16 +33,11 @@ const TOL: f64 = 1e-9;
 
 /// Normalized steepest descent ([M] eq. 3): the optimizers [M] Thm 3.1 is about.
 fn is_nsd(o: &OptimizerConfig) -> bool {
-    matches!(
-        o,
-        OptimizerConfig::Ngd {}
-            | OptimizerConfig::SignGd {}
-            | OptimizerConfig::SpectralDescent {}
-            | OptimizerConfig::SteepestDescent {
-                normalized: true,
-                ..
-            }
-    )
+    match o.name().as_str() {
+        "ngd" | "sign_gd" | "spectral_descent" => true,
+        "steepest_descent" => o.params().get("normalized") == Some(&toml::Value::Boolean(true)),
+        _ => false,
+    }
 }
 
 #[test]
