@@ -58,6 +58,7 @@
 // Paper citations are written [M], [F], [A] (not intra-doc links).
 #![allow(rustdoc::broken_intra_doc_links)]
 
+pub mod catalogue;
 pub mod data;
 pub mod error;
 pub mod experiment;

@@ -66,14 +66,37 @@ fn exp_loss_and_weights(q: &[f64], w: &mut [f64]) -> (f64, f64) {
     (c + sum.ln(), c)
 }
 
+/// The loss catalogue: (loss, aliases, summary) — behind [`Loss::parse`] and
+/// [`Loss::catalogue`].
+const LOSSES: &[(Loss, &[&str], &str)] = &[
+    (Loss::Exponential, &["exp"], "ℓ(q) = e^{−q} ([M] eq. 1)"),
+    (
+        Loss::Logistic,
+        &["log"],
+        "ℓ(q) = log(1 + e^{−q}) ([F] §4.2)",
+    ),
+];
+
 impl Loss {
-    /// Parse `"exponential"`/`"exp"` or `"logistic"`.
+    /// Parse a name or alias of the catalogue (`"exponential"`/`"exp"`, `"logistic"`/`"log"`).
     pub fn parse(s: &str) -> Option<Loss> {
-        match s {
-            "exponential" | "exp" => Some(Loss::Exponential),
-            "logistic" | "log" => Some(Loss::Logistic),
-            _ => None,
-        }
+        LOSSES
+            .iter()
+            .find(|(l, aliases, _)| l.name() == s || aliases.contains(&s))
+            .map(|(l, _, _)| *l)
+    }
+
+    /// Every loss (for `implicit-bias list`).
+    pub fn catalogue() -> Vec<crate::catalogue::Row> {
+        LOSSES
+            .iter()
+            .map(|(l, aliases, summary)| crate::catalogue::Row {
+                name: l.name().into(),
+                aliases: aliases.iter().map(|a| a.to_string()).collect(),
+                usage: l.name().into(),
+                summary: summary.to_string(),
+            })
+            .collect()
     }
     /// Stable name.
     pub fn name(&self) -> &'static str {

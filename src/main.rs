@@ -21,9 +21,8 @@ mod cmd;
 
 use clap::{Parser, Subcommand};
 use implicit_bias::error::Error;
-use implicit_bias::models::{Activation, ModelSpec};
+use implicit_bias::models::ModelSpec;
 use implicit_bias::norms::NormSpec;
-use implicit_bias::optim::OptimizerConfig;
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -174,41 +173,30 @@ enum Command {
     },
 }
 
-fn catalogue() -> serde_json::Value {
-    let optimizers: Vec<_> = OptimizerConfig::catalogue()
-        .into_iter()
-        .map(|(name, desc)| json!({"name": name, "description": desc}))
-        .collect();
-    json!({
-        "models": ModelSpec::catalogue(),
-        "activations": Activation::catalogue(),
-        "norms": NormSpec::catalogue(),
-        "optimizers": optimizers,
-        "losses": ["exponential", "logistic"],
-        "schedules": ["constant {eta0}", "power {eta0, decay}"],
-        "inits": ["kaiming_normal {scale}", "uniform {alpha}"],
-        "generators": ["linear_teacher", "relu_teacher", "two_clusters_2d", "quadratic_rank4"],
-        "data_formats": ["csv", "json", "idx"],
-    })
-}
-
+/// `implicit-bias list`: every catalogue ([`implicit_bias::catalogue::all`]), as text
+/// (usage with defaults, then the summary) or as JSON (`{kind: [rows]}`).
 fn print_list(json_out: bool) {
-    let c = catalogue();
+    let all = implicit_bias::catalogue::all();
     if json_out {
-        println!("{}", serde_json::to_string_pretty(&c).expect("static JSON"));
+        let map: serde_json::Map<String, serde_json::Value> = all
+            .iter()
+            .map(|c| (c.kind.to_string(), json!(c.rows)))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&map).expect("catalogue JSON")
+        );
         return;
     }
-    for (key, val) in c.as_object().expect("object") {
-        println!("{key}:");
-        for item in val.as_array().expect("array") {
-            match item {
-                serde_json::Value::String(s) => println!("  {s}"),
-                other => println!(
-                    "  {:<26} {}",
-                    other["name"].as_str().unwrap_or(""),
-                    other["description"].as_str().unwrap_or("")
-                ),
-            }
+    for c in &all {
+        println!("{}:", c.kind);
+        for r in &c.rows {
+            let aliases = if r.aliases.is_empty() {
+                String::new()
+            } else {
+                format!("   (also: {})", r.aliases.join(", "))
+            };
+            println!("  {}{aliases}\n      {}", r.usage, r.summary);
         }
     }
 }

@@ -58,6 +58,46 @@ model_conformance!(deep_linear_3, model_for("deep_linear:3"));
 model_conformance!(deep_linear_4_wide, model_for("deep_linear:4:k=5"));
 model_conformance!(diagonal_linear, model_for("diagonal_linear"));
 
+/// The specs of the `model_conformance!` invocations above (keep in step: one line each).
+const ROSTER: &[&str] = &[
+    "linear",
+    "two_layer:relu:k=4",
+    "two_layer:relu_pow:2:k=4",
+    "two_layer:relu_pow:1.5:k=4",
+    "two_layer:quadratic:k=4",
+    "two_layer:leaky_relu:0.5:k=4",
+    "two_layer_frozen:relu:k=4",
+    "two_layer_frozen:leaky_relu:0.5:k=4",
+    "deep_linear:2",
+    "deep_linear:3",
+    "deep_linear:4:k=5",
+    "diagonal_linear",
+];
+
+/// Every model family and every activation of the catalogues is in the conformance roster.
+#[test]
+fn roster_covers_the_model_and_activation_catalogues() {
+    for r in ModelSpec::catalogue() {
+        assert!(
+            ROSTER
+                .iter()
+                .any(|s| s.split(':').next() == Some(r.name.as_str())),
+            "model `{}` is not in the conformance roster",
+            r.name
+        );
+    }
+    for r in Activation::catalogue() {
+        assert!(
+            ROSTER.iter().any(|s| s.contains(&format!(":{}", r.name))),
+            "activation `{}` is not in the conformance roster",
+            r.name
+        );
+    }
+    for s in ROSTER {
+        ModelSpec::parse(s).unwrap();
+    }
+}
+
 /// The fixed kink subgradient: with row 0 of W zero (the battery's degenerate θ), ∇w_0 f =
 /// u_0 σ'(0) x exactly (0 for ReLU, a·u_0·x for leaky ReLU).
 fn check_kink_subgradient(
@@ -437,7 +477,9 @@ fn spec_round_trips() {
             width: None
         }
     );
-    assert!(ModelSpec::catalogue().contains(&"two_layer:<act>:k=<k>"));
+    assert!(ModelSpec::catalogue()
+        .iter()
+        .any(|r| r.usage == "two_layer:<act>:k=<k>"));
     assert_eq!(Activation::catalogue().len(), 4);
 }
 

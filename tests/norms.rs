@@ -156,6 +156,32 @@ norm_conformance!(
     net_layouts()
 );
 
+/// The norm spec heads of the `norm_conformance!` invocations above (keep in step).
+const ROSTER: &[&str] = &[
+    "l1",
+    "l2",
+    "linf",
+    "lp",
+    "lp",
+    "weighted_l2",
+    "max_spectral",
+    "hybrid",
+    "spectral",
+    "max_block",
+];
+
+/// Every norm of the catalogue is in the conformance roster.
+#[test]
+fn roster_covers_the_norm_catalogue() {
+    for r in NormSpec::catalogue() {
+        assert!(
+            ROSTER.contains(&r.name.as_str()),
+            "norm `{}` is not in the conformance roster",
+            r.name
+        );
+    }
+}
+
 /// Every norm that is defined on `layout` (the same set as the battery above): for the
 /// spec-string contract below.
 fn norms_for(layout: &Layout, h: &[f64]) -> Vec<Box<dyn Norm>> {
@@ -824,4 +850,34 @@ fn bad_specs_are_rejected() {
         BlockNormKind::parse("lp"),
         Err(Error::Spec { .. })
     ));
+}
+
+/// `NormSpec` (de)serializes as its spec string; weighted ℓ2 as `{weighted_l2: [...]}`; a
+/// bad spec string is a deserialization error naming it.
+#[test]
+fn norm_spec_serde_is_the_spec_string() {
+    for s in [
+        "l1",
+        "l2",
+        "linf",
+        "lp:3",
+        "spectral",
+        "max_spectral",
+        "hybrid:0.5:1",
+        "max_block:W=spectral@1,u=linf@2",
+    ] {
+        let n = NormSpec::parse(s).unwrap();
+        let j = serde_json::to_string(&n).unwrap();
+        assert_eq!(j, format!("\"{n}\""));
+        assert_eq!(serde_json::from_str::<NormSpec>(&j).unwrap(), n);
+    }
+    let w = NormSpec::WeightedL2(vec![1.0, 2.5]);
+    let j = serde_json::to_string(&w).unwrap();
+    assert_eq!(j, r#"{"weighted_l2":[1.0,2.5]}"#);
+    assert_eq!(serde_json::from_str::<NormSpec>(&j).unwrap(), w);
+    let e = serde_json::from_str::<NormSpec>("\"l7\"")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("l7") && e.contains("unknown norm"), "{e}");
+    assert!(serde_json::from_str::<NormSpec>(r#"{"weighted_l2":[1.0,-1.0]}"#).is_err());
 }

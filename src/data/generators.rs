@@ -412,3 +412,33 @@ pub fn quadratic_rank4(m: usize, d: usize, normalize: bool, seed: u64) -> Result
     }
     dataset(m, d, x, y)
 }
+
+/// Every generator of experiment configs' `generator = { type = … }` (for `implicit-bias
+/// list`; a test checks it against the config's serde tags), with its fields and defaults.
+pub fn catalogue() -> Vec<crate::catalogue::Row> {
+    use crate::catalogue::Row;
+    let mut two = Row::new(
+        "two_clusters_2d",
+        "two_clusters_2d {seed}",
+        "the 100-point 2-D dataset of [A] App. F.3",
+    );
+    two.aliases = vec!["two_clusters2d".into()];
+    vec![
+        Row::new(
+            "linear_teacher",
+            "linear_teacher {m, d, sparsity = none, min_margin = 0, seed}",
+            "Gaussian inputs labelled by a random (optionally sparse) linear teacher",
+        ),
+        Row::new(
+            "relu_teacher",
+            "relu_teacher {m, d, k, active_per_neuron, teacher_seed, seed}",
+            "the sparse ReLU teacher of [F] eq. 14",
+        ),
+        two,
+        Row::new(
+            "quadratic_rank4",
+            "quadratic_rank4 {m, d, normalize = false, seed}",
+            "y = sign(x1² + x2² − x3² − x4²), Gaussian inputs (d ≥ 4)",
+        ),
+    ]
+}

@@ -468,3 +468,26 @@ pub fn load(path: impl AsRef<Path>) -> Result<Dataset> {
         ))),
     }
 }
+
+/// Every data file format (for `implicit-bias list`): `format` in a `[data]` section, or
+/// chosen from the extension.
+pub fn formats_catalogue() -> Vec<crate::catalogue::Row> {
+    use crate::catalogue::Row;
+    vec![
+        Row::new(
+            "csv",
+            "csv",
+            "label,x1,…,xd per line (labels ±1; optional header; `.csv`)",
+        ),
+        Row::new(
+            "json",
+            "json",
+            "{\"x\": [[…], …], \"y\": [±1, …]} (`.json`)",
+        ),
+        Row::new(
+            "idx",
+            "idx {path, labels}",
+            "MNIST IDX images + labels, plain or gzip (even digits = +1)",
+        ),
+    ]
+}

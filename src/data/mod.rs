@@ -11,7 +11,9 @@ use nalgebra::DMatrix;
 pub mod generators;
 mod loaders;
 
-pub use loaders::{load, load_csv, load_idx, load_json, parse_csv, parse_json, save_csv};
+pub use loaders::{
+    formats_catalogue, load, load_csv, load_idx, load_json, parse_csv, parse_json, save_csv,
+};
 
 /// A validated binary-classification dataset.
 ///

@@ -31,9 +31,23 @@ pub enum Activation {
 }
 
 impl Activation {
-    /// The spec-string families accepted by [`Activation::parse`] (for `implicit-bias list`).
-    pub fn catalogue() -> Vec<&'static str> {
-        vec!["relu", "relu_pow:<q>", "quadratic", "leaky_relu:<a>"]
+    /// Every activation (for `implicit-bias list` and parse errors), from one table.
+    pub fn catalogue() -> Vec<crate::catalogue::Row> {
+        use crate::catalogue::Row;
+        vec![
+            Row::new("relu", "relu", "max(z, 0); degree 1"),
+            Row::new(
+                "relu_pow",
+                "relu_pow:<q>",
+                "max(z, 0)^q, q > 1; degree q (smooth)",
+            ),
+            Row::new("quadratic", "quadratic", "z²; degree 2"),
+            Row::new(
+                "leaky_relu",
+                "leaky_relu:<a>",
+                "max(z, a·z), 0 ≤ a < 1; degree 1",
+            ),
+        ]
     }
 
     /// Check the parameter: q > 1 finite for ReLU^q, 0 ≤ a < 1 for leaky ReLU.
@@ -84,7 +98,7 @@ impl Activation {
                     spec,
                     format!(
                         "unknown activation `{head}` (expected one of {})",
-                        Activation::catalogue().join(", ")
+                        crate::catalogue::expected_one_of(&Activation::catalogue())
                     ),
                 ))
             }

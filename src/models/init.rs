@@ -44,6 +44,24 @@ impl Default for Init {
 }
 
 impl Init {
+    /// Every initialization (for `implicit-bias list`; a test checks it against the serde
+    /// tags). The default of `[model] init` is `kaiming_normal` with scale 0.01.
+    pub fn catalogue() -> Vec<crate::catalogue::Row> {
+        use crate::catalogue::Row;
+        vec![
+            Row::new(
+                "kaiming_normal",
+                "kaiming_normal {scale}",
+                "θ_j ~ scale·N(0, 1/fan_in) ([M] App. D: scale 0.01, the default)",
+            ),
+            Row::new(
+                "uniform",
+                "uniform {alpha}",
+                "θ_j ~ U[−α/fan_in, α/fan_in] ([F] §4.1)",
+            ),
+        ]
+    }
+
     /// Check that the scale (or α) is finite and > 0.
     pub fn validate(&self) -> Result<()> {
         let (name, v) = match *self {

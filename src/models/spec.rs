@@ -50,6 +50,32 @@ pub enum ModelSpec {
     DiagonalLinear,
 }
 
+/// The model catalogue — the single table behind [`ModelSpec::parse`]'s "expected one of"
+/// and [`ModelSpec::catalogue`]: (head, usage, summary).
+const SPECS: &[(&str, &str, &str)] = &[
+    ("linear", "linear", "⟨θ, x⟩, L = 1"),
+    (
+        "two_layer",
+        "two_layer:<act>:k=<k>",
+        "uᵀσ(Wx), W k×d and u trained; L = deg σ + 1",
+    ),
+    (
+        "two_layer_frozen",
+        "two_layer_frozen:<act>:k=<k>",
+        "uᵀσ(Wx), u frozen at initialization ([F] §4.3); L = deg σ",
+    ),
+    (
+        "deep_linear",
+        "deep_linear:<D>[:k=<k>]",
+        "wᵀW_{D−1}⋯W_1x, width k (default d); L = D",
+    ),
+    (
+        "diagonal_linear",
+        "diagonal_linear",
+        "⟨u⊙u − v⊙v, x⟩, L = 2",
+    ),
+];
+
 /// Parse a positive integer field of a spec.
 fn parse_count(spec: &str, s: &str, what: &str) -> Result<usize> {
     s.trim()
@@ -58,16 +84,13 @@ fn parse_count(spec: &str, s: &str, what: &str) -> Result<usize> {
 }
 
 impl ModelSpec {
-    /// The spec-string families accepted by [`ModelSpec::parse`] (for `implicit-bias list`).
-    pub fn catalogue() -> Vec<&'static str> {
-        vec![
-            "linear",
-            "two_layer:<act>:k=<k>",
-            "two_layer_frozen:<act>:k=<k>",
-            "deep_linear:<D>",
-            "deep_linear:<D>:k=<k>",
-            "diagonal_linear",
-        ]
+    /// The spec-string families accepted by [`ModelSpec::parse`] (for `implicit-bias list`),
+    /// from the one table behind the parser.
+    pub fn catalogue() -> Vec<crate::catalogue::Row> {
+        SPECS
+            .iter()
+            .map(|(head, usage, summary)| crate::catalogue::Row::new(head, usage, summary))
+            .collect()
     }
 
     /// Parse a spec string (see the module docs); sizes and activation are validated.
@@ -132,7 +155,7 @@ impl ModelSpec {
                 spec,
                 format!(
                     "unknown model `{head}` (expected one of {})",
-                    ModelSpec::catalogue().join(", ")
+                    crate::catalogue::expected_one_of(&ModelSpec::catalogue())
                 ),
             )),
         }

@@ -52,6 +52,20 @@ pub enum NormSpec {
     WeightedL2(Vec<f64>),
 }
 
+/// The norm catalogue — the single table behind [`NormSpec::parse`]'s "expected one of",
+/// [`NormSpec::catalogue`] and the module docs: (head, usage, summary).
+const SPECS: &[(&str, &str, &str)] = &[
+    ("l1", "l1", "Σ_j |θ_j| (entrywise); implicit norm of coordinate descent ([F] Thm 3.4)"),
+    ("l2", "l2", "(Σ_j θ_j²)^{1/2} (Frobenius on matrix blocks); GD, NGD, momentum GD ([M] Thm 3.3)"),
+    ("linf", "linf", "max_j |θ_j| (entrywise, not spectral); sign GD, Signum, Adam ε = 0 ([M] Thm 3.6)"),
+    ("lp", "lp:<p>", "(Σ_j |θ_j|^p)^{1/p}, 1 < p < ∞"),
+    ("spectral", "spectral", "σ_max of the single block (a vector block is a 1×n matrix)"),
+    ("max_spectral", "max_spectral", "max over blocks of σ_max (‖·‖_msp, [M] §2.1); Muon ([M] Cor. 3.4)"),
+    ("hybrid", "hybrid:<w_M>:<w_v>", "max{w_M·max_matrix σ_max, w_v·max_vector ‖·‖_∞}; Muon-Signum / Muon-Adam ([M] Cor. 3.5, Thm 3.7)"),
+    ("max_block", "max_block:<block>=<kind>@<w>,...", "max over blocks of w_b·‖θ_b‖_kind, kind ∈ l1, l2, linf, lp<p>, spectral"),
+    ("weighted_l2", "weighted_l2:<file>", "‖h ⊙ θ‖₂ with weights from a file or AdaGrad's state ([A] Thm 6)"),
+];
+
 fn parse_f64(spec: &str, s: &str, what: &str) -> Result<f64> {
     s.trim()
         .parse::<f64>()
@@ -133,8 +147,10 @@ impl NormSpec {
             )),
             _ => Err(Error::spec(
                 spec,
-                "unknown norm; expected one of l1, l2, linf, lp:<p>, spectral, max_spectral, \
-                 hybrid:<w_M>:<w_v>, max_block:…, weighted_l2:<file>",
+                format!(
+                    "unknown norm; expected one of {}",
+                    crate::catalogue::expected_one_of(&NormSpec::catalogue())
+                ),
             )),
         }
     }
@@ -158,19 +174,13 @@ impl NormSpec {
         Ok(norm)
     }
 
-    /// Every spec-string family this crate understands (for `implicit-bias list`).
-    pub fn catalogue() -> Vec<&'static str> {
-        vec![
-            "l1",
-            "l2",
-            "linf",
-            "lp:<p>",
-            "spectral",
-            "max_spectral",
-            "hybrid:<w_M>:<w_v>",
-            "max_block:<block>=<kind>@<w>,...",
-            "weighted_l2:<file>",
-        ]
+    /// Every spec-string family this crate understands (for `implicit-bias list`), from
+    /// the one table behind the parser.
+    pub fn catalogue() -> Vec<crate::catalogue::Row> {
+        SPECS
+            .iter()
+            .map(|(head, usage, summary)| crate::catalogue::Row::new(head, usage, summary))
+            .collect()
     }
 }
 

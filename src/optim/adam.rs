@@ -246,7 +246,7 @@ pub(crate) const ENTRIES: &[OptimizerEntry] = &[
     OptimizerEntry::new::<Adam>(
         "adam",
         &[],
-        "[M] eq. 20 (ε outside the root, bias-corrected); implicit ℓ∞ for ε = 0 ([M] Thm 3.6), ℓ2 for fixed ε > 0 ([A] Thm 7, asymptotic)",
+        "[M] eq. 20 (ε outside the root, bias-corrected; default ε = 0, PyTorch: 1e-8); implicit ℓ∞ for ε = 0 ([M] Thm 3.6), ℓ2 for fixed ε > 0 ([A] Thm 7, asymptotic)",
     ),
     OptimizerEntry::new::<AdamNoMomentumParams>(
         "adam_no_momentum",

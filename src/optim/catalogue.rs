@@ -120,6 +120,47 @@ pub fn lookup(name: &str) -> Option<&'static OptimizerEntry> {
     entries().find(|e| e.answers_to(name))
 }
 
+/// The rows for `implicit-bias list`: usage `name {field = default, …}` (required fields
+/// shown as `field = <required>`).
+pub fn rows() -> Vec<crate::catalogue::Row> {
+    entries()
+        .map(|e| {
+            let mut fields: Vec<String> = e
+                .required
+                .iter()
+                .map(|f| format!("{f} = <required>"))
+                .collect();
+            fields.extend(
+                e.defaults()
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {}", show_value(v))),
+            );
+            let usage = if fields.is_empty() {
+                e.name.to_string()
+            } else {
+                format!("{} {{{}}}", e.name, fields.join(", "))
+            };
+            crate::catalogue::Row {
+                name: e.name.into(),
+                aliases: e.aliases.iter().map(|a| a.to_string()).collect(),
+                usage,
+                summary: e.summary.into(),
+            }
+        })
+        .collect()
+}
+
+/// A default as written in TOML, floats compactly (`1e-8`, `0`, `0.999`).
+fn show_value(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Float(f) if *f != 0.0 && (f.abs() < 1e-3 || f.abs() >= 1e6) => {
+            format!("{f:e}")
+        }
+        toml::Value::Float(f) => format!("{f}"),
+        other => other.to_string(),
+    }
+}
+
 /// "gd, ngd, …" — every name, for "expected one of" messages.
 pub fn names() -> String {
     entries().map(|e| e.name).collect::<Vec<_>>().join(", ")

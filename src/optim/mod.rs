@@ -32,8 +32,8 @@
 //! | `muon_ns` | Newton–Schulz-5 orthogonalization | (approximate) max-spectral |
 //! | `adam` | [M] eq. 20 | ℓ∞ for ε = 0 ([M] Thm 3.6); ℓ2 for fixed ε > 0 ([A] Thm 7) |
 //! | `adam_no_momentum` | β1 = 0 | as Adam |
-//! | `rms_prop` (alias `rmsprop`) | [A] eq. 3 | ℓ2 for ε > 0 ([A] Thm 7) |
-//! | `ada_grad` (alias `adagrad`) | [A] eq. 3 | weighted ℓ2 ‖h∞^{-1/2}⊙θ‖ ([A] Thm 6) |
+//! | `rms_prop` | [A] eq. 3 (alias: rmsprop) | ℓ2 for ε > 0 ([A] Thm 7) |
+//! | `ada_grad` | [A] eq. 3 (alias: adagrad) | weighted ℓ2 ‖h∞^{-1/2}⊙θ‖ ([A] Thm 6) |
 //! | `muon_signum`, `muon_adam` | [`Partition`] of Muon on matrix blocks (`@matrix`) + Signum/Adam on vector blocks (`@vector`) | hybrid max-norms ([M] Cor. 3.5, Thm 3.7) |
 //!
 //! (`implicit-bias list` prints the catalogue with every default; a test checks that this

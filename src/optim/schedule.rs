@@ -56,6 +56,20 @@ pub struct ScheduleCheck {
 }
 
 impl Schedule {
+    /// Every schedule type (for `implicit-bias list`; a test checks it against the serde
+    /// tags): `type = "constant"` / `"power"` and their fields (all required).
+    pub fn catalogue() -> Vec<crate::catalogue::Row> {
+        use crate::catalogue::Row;
+        vec![
+            Row::new("constant", "constant {eta0}", "η(t) = η0"),
+            Row::new(
+                "power",
+                "power {eta0, decay}",
+                "η(t) = η0·t^{−decay} ([M] §6: decay 0.8); (LR-MSD) needs 1 − 1/L < decay ≤ 1",
+            ),
+        ]
+    }
+
     /// Validate the parameters (η0 > 0 finite, a ≥ 0 finite).
     pub fn validate(&self) -> Result<()> {
         let (eta0, a) = match *self {

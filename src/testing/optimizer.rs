@@ -315,7 +315,9 @@ pub fn check_rejects_bad_arguments(
     let mut nan_dir = good.clone();
     nan_dir[p / 2] = f64::NAN;
     let short_theta = vec![0.0; p + 1];
-    let mut bad: Vec<(&str, f64, Vec<f64>, f64, u64, &[f64])> = vec![
+    // (what, log-scale, direction, η, t, θ)
+    type BadStep<'a> = (&'a str, f64, Vec<f64>, f64, u64, &'a [f64]);
+    let mut bad: Vec<BadStep> = vec![
         (
             "a direction that is too long",
             0.0,
