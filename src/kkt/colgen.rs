@@ -47,7 +47,8 @@
 //! the plain LP's κ* in every round, and the loop keeps the best one.
 
 use super::config::CheckConfig;
-use super::lp::{build_kappa_lp, solve_with_retries, KappaCols, KappaData};
+use super::kappa_lp::{build_kappa_lp, KappaCols, KappaData};
+use super::lp::solve_with_retries;
 use super::rowgen;
 use super::subdiff::Encoding;
 use std::time::Instant;

@@ -21,11 +21,21 @@
 //! derived from a cached row equals the number derived from the dense matrix.
 
 use super::config::CheckConfig;
-use super::lp::KinkCol;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::models::Model;
 use std::cell::{Cell, Ref, RefCell};
+
+/// A Clarke column: β_k·d_k with 0 ≤ β_k ≤ factor_k·λ_{gen_k} (d_k already multiplied by y_i).
+#[derive(Debug, Clone)]
+pub(crate) struct KinkCol {
+    /// The generator whose multiplier bounds β_k.
+    pub(crate) gen: usize,
+    /// factor_k (1 for the main certificate, w_i for the trajectory certificate).
+    pub(crate) factor: f64,
+    /// (coordinate, value) entries of y_i d_k.
+    pub(crate) entries: Vec<(usize, f64)>,
+}
 
 /// Where the generator vectors come from.
 pub(crate) enum Source<'a> {

@@ -37,7 +37,8 @@
 //!    relaxations below).
 //! 4. **LP.** The minimization is an LP (minimize s subject to −sN ≤ r_j ≤ sN for every
 //!    coordinate, L Σ λ_i(q̃_i − 1) ≤ sN², λ ≥ 0, v in an LP encoding of the subdifferential),
-//!    built in `kkt/lp.rs` and solved with good_lp (Clarabel by default, microlp as the retry).
+//!    assembled in `kkt/kappa_lp.rs` on the generic LP of `kkt/lp.rs` and solved with good_lp
+//!    (Clarabel by default, microlp as the retry).
 //!
 //! # Relaxations, and what exactly is certified
 //!
@@ -135,6 +136,7 @@ mod certificate;
 mod colgen;
 mod config;
 mod gens;
+mod kappa_lp;
 mod lp;
 mod rowgen;
 mod subdiff;
@@ -145,7 +147,7 @@ pub use config::{CheckConfig, LpBackend, LpForm, Strategy};
 
 use colgen::solve_refined;
 use gens::GenSet;
-use lp::KappaData;
+use kappa_lp::KappaData;
 use subdiff::Encoding;
 
 /// Norm-independent preparation: margins, θ̃, generators and Clarke columns.
