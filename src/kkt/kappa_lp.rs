@@ -104,7 +104,7 @@ pub(crate) fn build_kappa_lp(
     let beta_scale: Vec<f64> = gens
         .kinks
         .iter()
-        .map(|k| col_scale(k.entries.iter().map(|e| e.1)))
+        .map(|k| col_scale(&k.entries.iter().map(|e| e.1).collect::<Vec<_>>()))
         .collect();
     let beta: Vec<Option<usize>> = gens
         .kinks

@@ -130,7 +130,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::models::Model;
 use crate::norms::{BlockNormKind, NormSpec};
-use crate::params::{norm2, BlockShape, Layout};
+use crate::params::{max_abs, norm2, BlockShape, Layout};
 
 mod certificate;
 mod colgen;
@@ -334,7 +334,7 @@ fn check_prepared(prep: &Prepared, spec: &NormSpec, cfg: &CheckConfig) -> Result
             (
                 b.kappa,
                 norm2(&b.r),
-                b.r.iter().fold(0.0_f64, |m, v| m.max(v.abs())),
+                max_abs(&b.r),
                 delta,
                 b.lambda.clone(),
                 b.v_repair,

@@ -42,7 +42,7 @@ use super::lp::{LinProg, Sense};
 use crate::error::{Error, Result};
 use crate::linalg;
 use crate::norms::{BlockNormKind, Norm, NormSpec};
-use crate::params::{dot, norm2, BlockShape, Layout};
+use crate::params::{dot, max_abs, norm2, BlockShape, Layout};
 use std::ops::Range;
 
 /// Verification slack on ⟨v, θ̃⟩ ≥ (1 − τ)N: the achieved κ is certified for
@@ -457,7 +457,7 @@ impl Encoding {
         let mut out = Vec::new();
         for seg in segs.iter().filter(|s| s.enc == SegEnc::Split) {
             let tb = &self.theta[seg.range.clone()];
-            let mx = tb.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+            let mx = max_abs(tb);
             let thr = (1.0 - 2.0 * self.tau - 1e-9) * mx;
             out.extend(
                 seg.range
