@@ -12,9 +12,10 @@
 //! subdifferential encoding (`kkt/subdiff.rs`, one dual-ball cone per block in
 //! `kkt/cones/`).
 
+use super::cones::VMap;
 use super::gens::{col_scale, GenSet};
 use super::lp::{LinProg, Sense};
-use super::subdiff::{Encoding, VMap};
+use super::subdiff::Encoding;
 
 /// Everything the κ LP needs besides the subdifferential encoding.
 ///

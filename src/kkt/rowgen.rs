@@ -36,8 +36,9 @@
 //! at no cost in ⟨v, θ̃⟩). n₀ = max(64, 2·(active samples)): a vertex of P(all) has at most
 //! as many binding residual rows as columns.
 
+use super::cones::VMap;
 use super::kappa_lp::KappaData;
-use super::subdiff::{Encoding, VMap, V_SLACK};
+use super::subdiff::{Encoding, V_SLACK};
 
 /// Relative tolerance of the reduced-cost test of omitted ℓ∞ columns (the interior-point
 /// duals are accurate to ≈ 10⁻¹⁰ relative; 10⁻⁶ avoids adding columns for rounding).
