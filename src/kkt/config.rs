@@ -1,7 +1,12 @@
 //! [`CheckConfig`]: the tolerances and solver choices of the KKT checker (DESIGN §4).
 //!
 //! Every number that influences a verdict lives here and is copied into the certificate
-//! (`tolerances`), so a verdict can always be traced back to the thresholds it used.
+//! (`tolerances`), so a verdict can always be traced back to the thresholds it used:
+//!
+//! ```text
+//!   ∂_τN(θ̃) = { v : N_*(v) ≤ 1, ⟨v, θ̃⟩ ≥ (1 − τ)N(θ̃) },   τ = CheckConfig::tau_for(N)
+//!   verdict = kkt if κ ≤ κ_kkt;  not_kkt if κ_lb ≥ κ_not;  inconclusive otherwise
+//! ```
 
 use crate::error::{Error, Result};
 use crate::norms::{Composition, NormSpec, ResolvedNorm};
