@@ -12,7 +12,7 @@ use faer::{Accum, MatMut, MatRef, Par};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Default minimum size, in flops (2·rows·cols·inner), of a product that
-/// [`matmul_threaded`] splits over threads: 4·10⁶ flops ≈ 80 µs on one core here, so the
+/// `matmul_threaded` splits over threads: 4·10⁶ flops ≈ 80 µs on one core here, so the
 /// ≈ 5–20 µs cost of handing half of it to a second thread is small. The two-layer step's
 /// GEMMs at the digits size (m = 1797, d = k = 64) are 14.7 Mflop each; at m = 40, d = 10,
 /// k = 16 (and in every test) they are 12.8 kflop and stay single-threaded.
@@ -21,7 +21,7 @@ pub const GEMM_PAR_MIN_FLOPS: usize = 4_000_000;
 /// Threads for large GEMMs; 0 = not yet read from the environment.
 static GEMM_THREADS: AtomicUsize = AtomicUsize::new(0);
 
-/// Set the number of threads [`matmul_threaded`] (the two-layer model's two GEMMs) may use
+/// Set the number of threads `matmul_threaded` (the two-layer model's two GEMMs) may use
 /// for products of at least [`GEMM_PAR_MIN_FLOPS`] flops (`n = 0` is taken as 1).
 ///
 /// **Opt-in, default 1** (or the value of the environment variable `IB_GEMM_THREADS`, read
