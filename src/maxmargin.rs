@@ -24,7 +24,7 @@
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::params::{dot, norm2};
+use crate::params::{dot, max_abs, norm2};
 use good_lp::{
     microlp, variable, Expression, ProblemVariables, ResolutionError, Solution, SolverModel,
     Variable,
@@ -66,7 +66,7 @@ impl MaxMarginNorm {
         match self {
             Self::L1 => theta.iter().map(|v| v.abs()).sum(),
             Self::L2 => norm2(theta),
-            Self::Linf => theta.iter().fold(0.0, |a: f64, v| a.max(v.abs())),
+            Self::Linf => max_abs(theta),
         }
     }
 }

@@ -848,3 +848,66 @@ fn two_layer_scale_invariance_and_max_spectral() {
         assert!(a.lp.converged, "{spec}: {:?}", a.lp.notes);
     }
 }
+
+/// τ is a function of the norm's resolution on the layout ([`CheckConfig::tau_for`]):
+/// `tau_smooth` for the smooth norms (ℓ2, ℓp, a max over a single ℓ2/ℓp block), 0 for
+/// weighted ℓ2, `tau` for every other built-in norm — and the certificate reports it.
+#[test]
+fn tau_comes_from_smoothness() {
+    let c = CheckConfig {
+        tau: 0.05,
+        tau_smooth: 0.02,
+        ..CheckConfig::default()
+    };
+    let net = TwoLayer::new(Activation::Relu, 3, 4).layout().clone();
+    let lin = Linear::new(4).layout().clone();
+    let cases: [(&str, &implicit_bias::params::Layout, f64); 13] = [
+        ("l2", &net, 0.02),
+        ("lp:3", &net, 0.02),
+        ("l1", &net, 0.05),
+        ("linf", &net, 0.05),
+        ("max_spectral", &net, 0.05),
+        ("hybrid:1:2", &net, 0.05),
+        ("max_block:W=spectral@1,u=l1@2", &net, 0.05),
+        ("max_block:W=l2@1,u=l2@1", &net, 0.05),
+        ("spectral", &lin, 0.05),
+        ("max_spectral", &lin, 0.05),
+        ("max_block:theta=linf@1", &lin, 0.05),
+        ("max_block:theta=l2@2", &lin, 0.02),
+        ("max_block:theta=lp1.5@1", &lin, 0.02),
+    ];
+    for (s, layout, want) in cases {
+        let r = NormSpec::parse(s).unwrap().resolve(layout).unwrap();
+        assert_eq!(c.tau_for(&r), want, "{s}");
+    }
+    let w = NormSpec::WeightedL2(vec![1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(c.tau_for(&w.resolve(&lin).unwrap()), 0.0);
+}
+
+/// A max over a single ℓ2 block is smooth: at τ = 0 its subdifferential is the single point
+/// w·θ̃/‖θ̃‖₂, and the ℓ2 max-margin point is an exact KKT point of it, as of ℓ2.
+#[test]
+fn single_l2_block_max_is_the_l2_point() {
+    let data = generators::linear_teacher(40, 6, None, 3).unwrap();
+    let model = Linear::new(6);
+    let theta = max_margin(&data, MaxMarginNorm::L2).unwrap().theta;
+    let c = cfg(LpBackend::Clarabel);
+    let mb = NormSpec::parse("max_block:theta=l2@2").unwrap();
+    let a = check(&model, &data, &theta, &mb, &c).unwrap();
+    let b = check(&model, &data, &theta, &NormSpec::L2, &c).unwrap();
+    assert_eq!(a.verdict, Verdict::Kkt, "{a:?}");
+    assert_eq!(a.tau, 0.0);
+    assert!(a.kappa < EXACT, "{}", a.kappa);
+    assert!(
+        (a.kappa - b.kappa).abs() < EXACT,
+        "{} vs {}",
+        a.kappa,
+        b.kappa
+    );
+    assert!(
+        a.relaxation.starts_with("exact subdifferential"),
+        "{}",
+        a.relaxation
+    );
+    assert!(same_norm_on(&mb, &NormSpec::L2, model.layout()));
+}

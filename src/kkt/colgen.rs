@@ -47,9 +47,11 @@
 //! the plain LP's κ* in every round, and the loop keeps the best one.
 
 use super::config::CheckConfig;
-use super::lp::{build_kappa_lp, solve_with_retries, KappaCols, KappaData};
+use super::kappa_lp::{build_kappa_lp, KappaCols, KappaData};
+use super::lp::solve_with_retries;
 use super::rowgen;
 use super::subdiff::Encoding;
+use crate::params::max_abs;
 use std::time::Instant;
 
 /// The certificate recomputed in plain Rust from an LP solution.
@@ -136,7 +138,7 @@ fn assemble_with(
 ) -> Recomputed {
     let n = data.n;
     let r: Vec<f64> = g.iter().zip(&v).map(|(gj, vj)| gj - n * vj).collect();
-    let rinf = r.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let rinf = max_abs(&r);
     let res_term = rinf / n;
     let comp: f64 = lambda.iter().zip(&data.gens.comp).map(|(l, c)| l * c).sum();
     let comp_term = data.l * comp / (n * n);

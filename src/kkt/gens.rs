@@ -21,11 +21,22 @@
 //! derived from a cached row equals the number derived from the dense matrix.
 
 use super::config::CheckConfig;
-use super::lp::KinkCol;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::models::Model;
+use crate::params::max_abs;
 use std::cell::{Cell, Ref, RefCell};
+
+/// A Clarke column: β_k·d_k with 0 ≤ β_k ≤ factor_k·λ_{gen_k} (d_k already multiplied by y_i).
+#[derive(Debug, Clone)]
+pub(crate) struct KinkCol {
+    /// The generator whose multiplier bounds β_k.
+    pub(crate) gen: usize,
+    /// factor_k (1 for the main certificate, w_i for the trajectory certificate).
+    pub(crate) factor: f64,
+    /// (coordinate, value) entries of y_i d_k.
+    pub(crate) entries: Vec<(usize, f64)>,
+}
 
 /// Where the generator vectors come from.
 pub(crate) enum Source<'a> {
@@ -100,9 +111,10 @@ pub(crate) struct GenSet<'a> {
     sweeps: Cell<usize>,
 }
 
-/// max |x| over a slice, 1 when it is 0 or not finite (a neutral column scale).
-pub(crate) fn col_scale(it: impl Iterator<Item = f64>) -> f64 {
-    let m = it.fold(0.0_f64, |m, v| m.max(v.abs()));
+/// max_j |a_j| ([`max_abs`], NaN entries ignored), 1 when it is 0 or not finite (a
+/// neutral column scale).
+pub(crate) fn col_scale(a: &[f64]) -> f64 {
+    let m = max_abs(a);
     if m > 0.0 && m.is_finite() {
         m
     } else {
@@ -119,7 +131,7 @@ impl<'a> GenSet<'a> {
         theta: &[f64],
         kinks: Vec<KinkCol>,
     ) -> GenSet<'a> {
-        let scale = vecs.iter().map(|a| col_scale(a.iter().cloned())).collect();
+        let scale = vecs.iter().map(|a| col_scale(a)).collect();
         let euler = vecs.iter().map(|a| crate::params::dot(theta, a)).collect();
         let g = GenSet {
             comp,
@@ -202,7 +214,7 @@ impl<'a> GenSet<'a> {
                 *b *= y;
             }
             g.comp.push(q[i] / q_min - 1.0);
-            g.scale.push(col_scale(base.iter().cloned()));
+            g.scale.push(col_scale(&base));
             let e = crate::params::dot(g.theta(), &base);
             g.euler.push(e);
             if weights[i] != 0.0 {

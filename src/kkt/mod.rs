@@ -37,14 +37,16 @@
 //!    relaxations below).
 //! 4. **LP.** The minimization is an LP (minimize s subject to −sN ≤ r_j ≤ sN for every
 //!    coordinate, L Σ λ_i(q̃_i − 1) ≤ sN², λ ≥ 0, v in an LP encoding of the subdifferential),
-//!    built in `kkt/lp.rs` and solved with good_lp (Clarabel by default, microlp as the retry).
+//!    assembled in `kkt/kappa_lp.rs` on the generic LP of `kkt/lp.rs` and solved with good_lp
+//!    (Clarabel by default, microlp as the retry).
 //!
 //! # Relaxations, and what exactly is certified
 //!
 //! * **τ.** v ranges over ∂_τN(θ̃) = {v : N_*(v) ≤ 1, ⟨v, θ̃⟩ ≥ (1−τ)N(θ̃)} ⊇ ∂N(θ̃) (equal for
 //!   τ = 0). The smooth norms ℓ2, ℓp and weighted ℓ2 default to their exact single-point
-//!   subdifferential (τ = 0); the non-smooth ones to τ = 10⁻² ([`CheckConfig`]). Encodings per
-//!   norm: `kkt/subdiff.rs`.
+//!   subdifferential (τ = 0); the non-smooth ones to τ = 10⁻² ([`CheckConfig::tau_for`]:
+//!   smoothness is read off the norm's resolution on the layout, [`NormSpec::resolve`]).
+//!   Encodings per norm: `kkt/subdiff.rs`, one dual-ball cone per block in `kkt/cones/`.
 //! * **Clarke relaxation at kinks.** For ReLU-type nets a (sample, unit) pair with
 //!   |⟨w_j, x_i⟩| ≤ kink_tol·‖w_j‖‖x_i‖ contributes the whole segment between the one-sided
 //!   gradients: [`Model::clarke_gradient`] returns the base gradient (left slope) and
@@ -128,24 +130,29 @@
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::models::Model;
-use crate::norms::{BlockNormKind, NormSpec};
-use crate::params::{norm2, BlockShape, Layout};
+use crate::norms::NormSpec;
+use crate::params::{max_abs, norm2, Layout};
 
+mod canonical;
 mod certificate;
 mod colgen;
+mod cones;
 mod config;
 mod gens;
+mod kappa_lp;
 mod lp;
 mod rowgen;
 mod subdiff;
 mod trajectory;
 
+pub use canonical::same_norm_on;
 pub use certificate::{Certificate, LpStats, Tolerances, Verdict};
 pub use config::{CheckConfig, LpBackend, LpForm, Strategy};
 
+use canonical::canonical;
 use colgen::solve_refined;
 use gens::GenSet;
-use lp::KappaData;
+use kappa_lp::KappaData;
 use subdiff::Encoding;
 
 /// Norm-independent preparation: margins, θ̃, generators and Clarke columns.
@@ -245,8 +252,7 @@ pub fn check(
 
 /// The checker on prepared inputs.
 fn check_prepared(prep: &Prepared, spec: &NormSpec, cfg: &CheckConfig) -> Result<Certificate> {
-    let tau = cfg.tau_for(spec);
-    let mut enc = Encoding::new(spec, &prep.layout, &prep.theta_t, tau)?;
+    let mut enc = Encoding::new(spec, &prep.layout, &prep.theta_t, cfg)?;
     let n = enc.n;
     let data = KappaData {
         l: prep.l,
@@ -332,7 +338,7 @@ fn check_prepared(prep: &Prepared, spec: &NormSpec, cfg: &CheckConfig) -> Result
             (
                 b.kappa,
                 norm2(&b.r),
-                b.r.iter().fold(0.0_f64, |m, v| m.max(v.abs())),
+                max_abs(&b.r),
                 delta,
                 b.lambda.clone(),
                 b.v_repair,
@@ -520,112 +526,4 @@ pub fn check_many(
     cfg: &CheckConfig,
 ) -> Result<Vec<Certificate>> {
     Ok(check_set(model, data, theta, norms, own, cfg)?.certs)
-}
-
-/// Whether `a` and `b` are the same norm on `layout` up to a positive factor (the structural
-/// test behind `coincident` in [`check_many`]: e.g. `spectral` = `l2` on a vector-shaped
-/// block, `hybrid:1:1` = `linf` on a layout without matrix blocks). Such norms have the same
-/// max-margin directions and KKT points on this layout, so no certificate can tell them
-/// apart. False when either norm does not fit the layout.
-pub fn same_norm_on(a: &NormSpec, b: &NormSpec, layout: &Layout) -> bool {
-    match (canonical(a, layout), canonical(b, layout)) {
-        (Some(x), Some(y)) => x == y,
-        _ => false,
-    }
-}
-
-/// Canonical structure of a norm on a layout, up to a positive scale (see [`check_many`]).
-#[derive(Debug, Clone, PartialEq)]
-enum Canon {
-    L1,
-    L2,
-    Linf,
-    Lp(f64),
-    WeightedL2(Vec<f64>),
-    Blocks(Vec<(BlockNormKind, f64)>),
-}
-
-/// The canonical form of `spec` on `layout` (None when the norm does not fit the layout).
-fn canonical(spec: &NormSpec, layout: &Layout) -> Option<Canon> {
-    let blocks = layout.blocks();
-    let per_block: Vec<(BlockNormKind, f64)> = match spec {
-        NormSpec::L1 => return Some(Canon::L1),
-        NormSpec::L2 => return Some(Canon::L2),
-        NormSpec::Linf => return Some(Canon::Linf),
-        NormSpec::Lp(p) => return Some(Canon::Lp(*p)),
-        NormSpec::WeightedL2(h) => {
-            let mx = h.iter().cloned().fold(0.0, f64::max);
-            if h.is_empty() || !(mx > 0.0) {
-                return None;
-            }
-            let hn: Vec<f64> = h.iter().map(|v| v / mx).collect();
-            if hn.iter().all(|v| (v - 1.0).abs() <= 1e-12) {
-                return Some(Canon::L2);
-            }
-            return Some(Canon::WeightedL2(hn));
-        }
-        NormSpec::Spectral => {
-            if blocks.len() != 1 {
-                return None;
-            }
-            vec![(BlockNormKind::Spectral, 1.0)]
-        }
-        NormSpec::MaxSpectral => blocks
-            .iter()
-            .map(|_| (BlockNormKind::Spectral, 1.0))
-            .collect(),
-        NormSpec::Hybrid { w_matrix, w_vector } => blocks
-            .iter()
-            .map(|b| {
-                if b.shape.is_matrix() {
-                    (BlockNormKind::Spectral, *w_matrix)
-                } else {
-                    (BlockNormKind::Linf, *w_vector)
-                }
-            })
-            .collect(),
-        NormSpec::MaxBlock(entries) => {
-            let mut v = Vec::new();
-            for b in blocks {
-                let (_, k, w) = entries.iter().find(|(n, _, _)| *n == b.name)?;
-                v.push((*k, *w));
-            }
-            v
-        }
-    };
-    let vector_like = |s: BlockShape| {
-        let (r, c) = s.as_matrix();
-        r == 1 || c == 1
-    };
-    let mx = per_block.iter().map(|(_, w)| *w).fold(0.0, f64::max);
-    if !(mx > 0.0) {
-        return None;
-    }
-    let norm: Vec<(BlockNormKind, f64)> = per_block
-        .iter()
-        .zip(blocks)
-        .map(|((k, w), b)| {
-            let k = match k {
-                BlockNormKind::Spectral if vector_like(b.shape) => BlockNormKind::L2,
-                other => *other,
-            };
-            (k, w / mx)
-        })
-        .collect();
-    if norm.len() == 1 {
-        return Some(match norm[0].0 {
-            BlockNormKind::L1 => Canon::L1,
-            BlockNormKind::L2 => Canon::L2,
-            BlockNormKind::Linf => Canon::Linf,
-            BlockNormKind::Lp(p) => Canon::Lp(p),
-            BlockNormKind::Spectral => Canon::Blocks(norm),
-        });
-    }
-    if norm
-        .iter()
-        .all(|(k, w)| *k == BlockNormKind::Linf && (w - 1.0).abs() <= 1e-12)
-    {
-        return Some(Canon::Linf);
-    }
-    Some(Canon::Blocks(norm))
 }

@@ -5,7 +5,7 @@
 //! # Why it cannot change the certificate
 //!
 //! Write P(J) for the κ LP with the residual rows −s ≤ r_j/N ≤ s for j ∈ J only (every
-//! variable — λ, β, v — and every other row unchanged; [`super::lp::build_kappa_lp`]).
+//! variable — λ, β, v — and every other row unchanged; [`super::kappa_lp::build_kappa_lp`]).
 //!
 //! 1. **Relaxation.** P(J) drops constraints of P(all), so its value s_J ≤ κ* (the plain LP's
 //!    optimum). Its dual prices are a dual vector of P(all) with z_j = 0 for j ∉ J, and the
@@ -36,8 +36,9 @@
 //! at no cost in ⟨v, θ̃⟩). n₀ = max(64, 2·(active samples)): a vertex of P(all) has at most
 //! as many binding residual rows as columns.
 
-use super::lp::KappaData;
-use super::subdiff::{Encoding, VMap, V_SLACK};
+use super::cones::VMap;
+use super::kappa_lp::KappaData;
+use super::subdiff::{Encoding, V_SLACK};
 
 /// Relative tolerance of the reduced-cost test of omitted ℓ∞ columns (the interior-point
 /// duals are accurate to ≈ 10⁻¹⁰ relative; 10⁻⁶ avoids adding columns for rounding).

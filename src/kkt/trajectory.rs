@@ -17,8 +17,8 @@
 
 use super::colgen::{assemble, solve_refined};
 use super::config::CheckConfig;
-use super::gens::GenSet;
-use super::lp::{KappaData, KinkCol};
+use super::gens::{GenSet, KinkCol};
+use super::kappa_lp::KappaData;
 use super::subdiff::Encoding;
 
 /// The loss-gradient weights w_i = e^{−(q_i − q_min)} ∈ (0, 1] of margins `q` of the

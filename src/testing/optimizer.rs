@@ -158,10 +158,8 @@ fn try_run(
         .map_err(|e| TestCaseError::fail(format!("{} on {}: {e}", opt.name(), layout.describe())))
 }
 
-/// max_j |a_j|.
-pub fn max_abs(a: &[f64]) -> f64 {
-    a.iter().fold(0.0_f64, |m, v| m.max(v.abs()))
-}
+/// max_j |a_j| — the crate's one kernel, [`crate::params::max_abs`].
+pub use crate::params::max_abs;
 
 /// max_j |a_j − b_j| ≤ tol · max(max_j |b_j|, floor).
 pub fn close(a: &[f64], b: &[f64], tol: f64, floor: f64) -> bool {
