@@ -5,7 +5,10 @@
 //! names the parser accepts, the "expected one of …" of its errors and the
 //! `implicit-bias list` output (with every parameter's default). Guard tests
 //! (`tests/catalogues.rs`) check each table against its parser, the conformance rosters and
-//! the README / module-doc tables.
+//! the README / module-doc tables. [`crate::list::catalogues`] collects them.
+//!
+//! This module is a leaf (it imports nothing from the crate), so every module can describe
+//! itself with a [`Row`] without an import cycle.
 
 use serde::Serialize;
 
@@ -52,46 +55,4 @@ pub fn expected_one_of(rows: &[Row]) -> String {
         .map(|r| r.usage.split(' ').next().unwrap_or(&r.usage).to_string())
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Every catalogue, in the order `implicit-bias list` prints them.
-pub fn all() -> Vec<Catalogue> {
-    vec![
-        Catalogue {
-            kind: "optimizers",
-            rows: crate::optim::catalogue::rows(),
-        },
-        Catalogue {
-            kind: "norms",
-            rows: crate::norms::NormSpec::catalogue(),
-        },
-        Catalogue {
-            kind: "models",
-            rows: crate::models::ModelSpec::catalogue(),
-        },
-        Catalogue {
-            kind: "activations",
-            rows: crate::models::Activation::catalogue(),
-        },
-        Catalogue {
-            kind: "losses",
-            rows: crate::loss::Loss::catalogue(),
-        },
-        Catalogue {
-            kind: "schedules",
-            rows: crate::optim::Schedule::catalogue(),
-        },
-        Catalogue {
-            kind: "inits",
-            rows: crate::models::Init::catalogue(),
-        },
-        Catalogue {
-            kind: "generators",
-            rows: crate::data::generators::catalogue(),
-        },
-        Catalogue {
-            kind: "data_formats",
-            rows: crate::data::formats_catalogue(),
-        },
-    ]
 }

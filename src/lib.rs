@@ -64,6 +64,7 @@ pub mod error;
 pub mod experiment;
 pub mod kkt;
 pub mod linalg;
+pub mod list;
 pub mod loss;
 pub mod margin;
 pub mod maxmargin;

@@ -176,7 +176,7 @@ enum Command {
 /// `implicit-bias list`: every catalogue ([`implicit_bias::catalogue::all`]), as text
 /// (usage with defaults, then the summary) or as JSON (`{kind: [rows]}`).
 fn print_list(json_out: bool) {
-    let all = implicit_bias::catalogue::all();
+    let all = implicit_bias::list::catalogues();
     if json_out {
         let map: serde_json::Map<String, serde_json::Value> = all
             .iter()

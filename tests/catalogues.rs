@@ -3,7 +3,8 @@
 //! tables, so adding an optimizer / norm / model to one place and forgetting another fails
 //! here.
 
-use implicit_bias::catalogue::{all, Row};
+use implicit_bias::catalogue::Row;
+use implicit_bias::list::catalogues as all;
 use implicit_bias::optim::{catalogue as optim_catalogue, OptimizerConfig};
 use std::collections::BTreeSet;
 
