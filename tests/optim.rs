@@ -91,6 +91,7 @@ roster! {
     ada_grad_eps0 => AdaGrad { eps: 0.0 }, scale_invariant = true;
     muon_signum => cfg("muon_signum"), normalized = true, scale_invariant = true;
     muon_adam => cfg("muon_adam"), scale_invariant = true;
+    lion => cfg("lion"), normalized = true, scale_invariant = true;
     muon_adam_0_1 => Partition::muon_adam(0.9, 0.9, 0.999, 0.0, 0.1), scale_invariant = true;
     muon_adam_eps => Partition::muon_adam(0.9, 0.9, 0.999, 1e-8, 0.1);
 }

@@ -34,6 +34,7 @@
 //! | `adam_no_momentum` | β1 = 0 | as Adam |
 //! | `rms_prop` | [A] eq. 3 (alias: rmsprop) | ℓ2 for ε > 0 ([A] Thm 7) |
 //! | `ada_grad` | [A] eq. 3 (alias: adagrad) | weighted ℓ2 ‖h∞^{-1/2}⊙θ‖ ([A] Thm 6) |
+//! | `lion` | Δ = −η sign(β1 m + (1−β1) g), m ← β2 m + (1−β2) g | ℓ∞ (argument of [M] Thm 3.3) |
 //! | `muon_signum`, `muon_adam` | [`Partition`] of Muon on matrix blocks (`@matrix`) + Signum/Adam on vector blocks (`@vector`) | hybrid max-norms ([M] Cor. 3.5, Thm 3.7) |
 //!
 //! (`implicit-bias list` prints the catalogue with every default; a test checks that this
@@ -77,6 +78,7 @@ rules! {
     rmsprop => [RmsProp],
     adagrad => [AdaGrad, AdaGradState],
     partition => [Partition, PartitionGroup, PartitionState, MuonSignumParams, MuonAdamParams],
+    lion => [Lion, LionState],
 }
 
 /// The loss gradient in the log domain: ∇L(θ) = e^{log_scale}·dir.
