@@ -1,13 +1,13 @@
-//! Exponentially-tailed losses in the log domain ([M] eq. 1, 10).
+//! Exponentially-tailed losses in the log domain (\[M\] eq. 1, 10).
 //!
-//! A loss is written ℓ(q) = e^{−φ(q)} with φ increasing ([M] eq. 1):
+//! A loss is written ℓ(q) = e^{−φ(q)} with φ increasing (\[M\] eq. 1):
 //!
 //! | loss | ℓ(q) | φ(q) | −ℓ'(q) |
 //! |---|---|---|---|
 //! | exponential | e^{−q} | q | e^{−q} |
 //! | logistic | log(1 + e^{−q}) | −log log(1 + e^{−q}) | 1/(1 + e^{q}) |
 //!
-//! The empirical loss is the **sum** L(θ) = Σ_i ℓ(q_i), q_i = y_i f(x_i; θ) ([M] eq. 1).
+//! The empirical loss is the **sum** L(θ) = Σ_i ℓ(q_i), q_i = y_i f(x_i; θ) (\[M\] eq. 1).
 //! Everything here is computed in the log domain so that training can run far past
 //! L = 1e-300: [`Loss::log_loss`] returns log L by log-sum-exp, and [`Loss::grad_weights`]
 //! returns −ℓ'(q_i) = e^{c}·w_i with a common log-scale c and weights w_i ∈ (0, 1]
@@ -205,7 +205,7 @@ impl Loss {
     }
 
     /// ℓ(0) (= 1 for exponential, log 2 for logistic); the soft-margin theorems apply once
-    /// L(θ) < ℓ(0) ([M] (R1)).
+    /// L(θ) < ℓ(0) (\[M\] (R1)).
     pub fn at_zero(&self) -> f64 {
         self.log_value(0.0).exp()
     }

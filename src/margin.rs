@@ -1,10 +1,10 @@
-//! Hard and soft normalized margins under any norm ([M] eq. 9–10, [F] eq. 4–5).
+//! Hard and soft normalized margins under any norm (\[M\] eq. 9–10, \[F\] eq. 4–5).
 //!
 //! For a model of degree L and a norm N:
-//! * hard margin γ_N(θ) = min_i y_i f(x_i; θ) / N(θ)^L ([M] eq. 9), scale-invariant in θ;
-//! * soft margin γ̃_N(θ) = φ⁻¹(log 1/L(θ)) / N(θ)^L ([M] eq. 10), which lower-bounds the hard
+//! * hard margin γ_N(θ) = min_i y_i f(x_i; θ) / N(θ)^L (\[M\] eq. 9), scale-invariant in θ;
+//! * soft margin γ̃_N(θ) = φ⁻¹(log 1/L(θ)) / N(θ)^L (\[M\] eq. 10), which lower-bounds the hard
 //!   margin up to O(log m / N(θ)^L) and is non-decreasing along normalized steepest descent
-//!   in N once L(θ) < ℓ(0) ([F] Thm 3.1, [M] Thm 3.1).
+//!   in N once L(θ) < ℓ(0) (\[F\] Thm 3.1, \[M\] Thm 3.1).
 //!
 //! Both are computed in the log domain (φ⁻¹ of −log L), so they stay finite at losses far
 //! below 1e-300.
@@ -54,7 +54,7 @@ pub fn soft_margin_from(loss: Loss, log_loss: f64, norm_value: f64, degree: f64)
     loss.phi_inv(-log_loss) / norm_value.powf(degree)
 }
 
-/// Hard margin γ_N(θ) = min_i y_i f(x_i; θ) / N(θ)^L ([M] eq. 9). Negative when θ
+/// Hard margin γ_N(θ) = min_i y_i f(x_i; θ) / N(θ)^L (\[M\] eq. 9). Negative when θ
 /// misclassifies a sample. Errors for θ = 0, non-finite θ, or a layout/data mismatch.
 pub fn hard_margin(
     model: &dyn Model,
@@ -67,7 +67,7 @@ pub fn hard_margin(
     Ok(q_min / norm_pow(norm, model, theta)?)
 }
 
-/// Soft margin γ̃_N(θ) = φ⁻¹(log 1/L(θ)) / N(θ)^L ([M] eq. 10) with L(θ) = Σ_i ℓ(q_i).
+/// Soft margin γ̃_N(θ) = φ⁻¹(log 1/L(θ)) / N(θ)^L (\[M\] eq. 10) with L(θ) = Σ_i ℓ(q_i).
 pub fn soft_margin(
     model: &dyn Model,
     data: &Dataset,

@@ -20,7 +20,7 @@
 //!   Σ λ_i = ‖θ*‖², so γ* = (Σ λ_i)^{-1/2}.
 //!
 //! The multipliers `lambda` are those of the ½N² form: Σ_i λ_i y_i x_i ∈ N(θ*)·∂N(θ*), with
-//! λ_i ≥ 0 and λ_i = 0 off the support ([F] Def. 3.3 with L = 1).
+//! λ_i ≥ 0 and λ_i = 0 off the support (\[F\] Def. 3.3 with L = 1).
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};

@@ -3,7 +3,7 @@
 //! A model's parameters θ ∈ ℝ^p are stored as one flat `Vec<f64>`; a [`Layout`] names
 //! contiguous blocks inside it, each either a vector `Vector(n)` or a row-major matrix
 //! `Matrix { rows, cols }`. Block-structured norms (spectral, max-spectral, hybrid
-//! max-norms of [M] Cor. 3.5 / Thm 3.7) and composite optimizers (`Partition`) read the
+//! max-norms of \[M\] Cor. 3.5 / Thm 3.7) and composite optimizers (`Partition`) read the
 //! layout; everything else treats θ as a flat vector.
 //!
 //! **Convention.** Matrix blocks are row-major: entry (r, c) of a `rows × cols` block

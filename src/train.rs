@@ -144,7 +144,7 @@ pub struct TracePoint {
     /// Soft margins γ̃_N(θ), one per trace norm.
     pub soft_margins: Vec<f64>,
     /// ⟨θ, −∇L⟩ / (N(θ)·N_*(∇L)) ∈ [−1, 1] for the optimizer's own norm N (None when the
-    /// optimizer has no step norm or θ = 0). Tends to 1 at a KKT direction ([M] Thm C.8).
+    /// optimizer has no step norm or θ = 0). Tends to 1 at a KKT direction (\[M\] Thm C.8).
     pub alignment: Option<f64>,
     /// Fraction of samples with q_i > 0.
     pub train_accuracy: f64,

@@ -138,13 +138,13 @@ pub struct Certificate {
     /// ‖r‖₂ / N (scale-free).
     #[serde(deserialize_with = "nan_if_null")]
     pub eps_rel: f64,
-    /// ε = ‖r‖₂ ([M] Def. C.4, [F] Def. A.12 condition 1).
+    /// ε = ‖r‖₂ (\[M\] Def. C.4, \[F\] Def. A.12 condition 1).
     #[serde(deserialize_with = "nan_if_null")]
     pub eps2: f64,
     /// ‖r‖_∞.
     #[serde(deserialize_with = "nan_if_null")]
     pub eps_inf: f64,
-    /// δ = Σ λ_i (q̃_i − 1) ([M] Def. C.4 condition 2).
+    /// δ = Σ λ_i (q̃_i − 1) (\[M\] Def. C.4 condition 2).
     #[serde(deserialize_with = "nan_if_null")]
     pub delta: f64,
     /// L·δ / N² (scale-free).
@@ -162,7 +162,7 @@ pub struct Certificate {
     pub verdict: Verdict,
     /// Why the verdict is what it is (always set for `inconclusive` and `coincident`).
     pub reason: Option<String>,
-    /// κ of the trajectory certificate λ_i ∝ e^{−q_i(θ)} ([F] Prop. A.13), if computed.
+    /// κ of the trajectory certificate λ_i ∝ e^{−q_i(θ)} (\[F\] Prop. A.13), if computed.
     pub trajectory_kappa: Option<f64>,
     /// What the lower bound is certified for (relaxation, encodings).
     pub relaxation: String,

@@ -57,7 +57,7 @@ use std::time::Instant;
 /// The certificate recomputed in plain Rust from an LP solution.
 #[derive(Debug, Clone)]
 pub(crate) struct Recomputed {
-    /// λ_g ≥ 0 in the units of [M] Def. C.4 (Σ λ y h̃ ≈ N v).
+    /// λ_g ≥ 0 in the units of \[M\] Def. C.4 (Σ λ y h̃ ≈ N v).
     pub(crate) lambda: Vec<f64>,
     /// β_k ∈ [0, f_k λ_{g(k)}].
     pub(crate) beta: Vec<f64>,

@@ -204,7 +204,7 @@ impl Strategy {
 ///   this many rounds (which also bound row generation and screening). Both reported
 ///   numbers stay certified when it stops early;
 /// * `lp_tol = 1e-10` — Clarabel's gap and feasibility tolerances (the retry tightens it ×100);
-/// * `trajectory = true` — also compute the trajectory certificate ([F] Prop. A.13);
+/// * `trajectory = true` — also compute the trajectory certificate (\[F\] Prop. A.13);
 /// * `strategy = Auto` — row generation over coordinates for p ≥ 1000, the plain LP below
 ///   (where an LP takes milliseconds anyway, and every existing suite keeps its exact LP);
 ///   see [`Strategy`]; `row_batch = 0` — automatic row batches.

@@ -14,11 +14,11 @@
 //! 1. **Feasible rescaling.** q_i = y_i f(x_i; θ); if min_i q_i ≤ 0 the data are not
 //!    separated and there is nothing to certify ([`Error::NotSeparable`]). Otherwise
 //!    θ̃ = θ / q_min^{1/L} has q̃_i = q_i/q_min ≥ 1, with equality on the support
-//!    ([F] Prop. A.13 uses the same θ̃_t). Gradients h̃_i = ∇f(x_i; θ̃).
-//! 2. **KKT conditions** ([M] Def. C.4, [F] Def. A.12, [A] App. A.2 Def. 2): θ̃ is a KKT point
+//!    (\[F\] Prop. A.13 uses the same θ̃_t). Gradients h̃_i = ∇f(x_i; θ̃).
+//! 2. **KKT conditions** (\[M\] Def. C.4, \[F\] Def. A.12, \[A\] App. A.2 Def. 2): θ̃ is a KKT point
 //!    iff there are λ_i ≥ 0, h̃_i ∈ ∂f(x_i; θ̃) (Clarke) and k ∈ ∂½N(θ̃)² = N(θ̃)·∂N(θ̃) with
 //!    Σ λ_i y_i h̃_i = k and λ_i(q̃_i − 1) = 0. An (ε, δ)-approximate KKT point has
-//!    ‖Σ λ_i y_i h̃_i − k‖₂ ≤ ε and Σ λ_i(q̃_i − 1) ≤ δ; by the MFCQ lemma ([A] Lemma 7) limits of
+//!    ‖Σ λ_i y_i h̃_i − k‖₂ ≤ ε and Σ λ_i(q̃_i − 1) ≤ δ; by the MFCQ lemma (\[A\] Lemma 7) limits of
 //!    (ε, δ)-KKT points with ε, δ → 0 are KKT points.
 //! 3. **The gap.** With N = N(θ̃), v ∈ ∂N(θ̃) and r = Σ λ_i y_i h̃_i − N·v,
 //!
@@ -68,9 +68,9 @@
 //!   otherwise `inconclusive` (also when no solve succeeded — never a verdict from an
 //!   unproven solve). [`check_many`] adds `coincident`.
 //!
-//! The (ε, δ) pair of [M] Def. C.4 at the optimal certificate (ε = ‖r‖₂, δ = Σλ_i(q̃_i − 1)),
+//! The (ε, δ) pair of \[M\] Def. C.4 at the optimal certificate (ε = ‖r‖₂, δ = Σλ_i(q̃_i − 1)),
 //! their scale-free versions, the support, the margin γ_N(θ) = q_min/N(θ)^L and the
-//! trajectory certificate (`kkt/trajectory.rs`, [F] Prop. A.13) are reported too.
+//! trajectory certificate (`kkt/trajectory.rs`, \[F\] Prop. A.13) are reported too.
 //!
 //! # Cost
 //!

@@ -1,6 +1,6 @@
-//! The cheap **trajectory certificate** (DESIGN §4 step 8, [F] Prop. A.13).
+//! The cheap **trajectory certificate** (DESIGN §4 step 8, \[F\] Prop. A.13).
 //!
-//! Along steepest-descent trajectories with the exponential loss, [F] Prop. A.13 certifies
+//! Along steepest-descent trajectories with the exponential loss, \[F\] Prop. A.13 certifies
 //! θ̃_t = θ_t / q_min^{1/L} as an (ε, δ)-approximate KKT point with the explicit multipliers
 //!
 //! ```text

@@ -36,7 +36,7 @@ pub const GRAM_MIN_EIG_RATIO: f64 = 1e-4;
 /// Inverse-power steps of the Gram route's conditioning pre-test.
 const INVERSE_POWER_STEPS: usize = 6;
 
-/// Orthogonalization, Muon's map `UΣVᵀ ↦ U Vᵀ` ([M] §2.2, Lemma C.27): writes
+/// Orthogonalization, Muon's map `UΣVᵀ ↦ U Vᵀ` (\[M\] §2.2, Lemma C.27): writes
 /// `out = U_k V_kᵀ` (row-major, `rows × cols`) where k counts the singular values with
 /// σ > σ_max · max(rows, cols) · ε_machine, and returns k.
 ///
@@ -336,7 +336,7 @@ pub const NEWTON_SCHULZ_COEFFS: (f64, f64, f64) = (3.4445, -4.7750, 2.0315);
 /// land in a **band around 1, not exactly 1** — with 5 steps, about [0.68, 1.14] for
 /// well-conditioned inputs (measured in `tests/norms.rs`). The quintic's slope at 0 is
 /// a ≈ 3.44, so a singular value below ≈ 0.7·a⁻⁵·‖G‖_F ≈ 1.4e-3·‖G‖_F has not reached the
-/// band after 5 steps (and exact zeros stay zero). The theory ([M] §2.2) assumes the exact
+/// band after 5 steps (and exact zeros stay zero). The theory (\[M\] §2.2) assumes the exact
 /// map; this is the separate `Newton–Schulz` variant of DESIGN §3.
 ///
 /// `out` must have `rows * cols` entries; non-finite input propagates NaN into `out`.

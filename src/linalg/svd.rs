@@ -195,7 +195,7 @@ pub fn spectral_norm(rows: usize, cols: usize, data: &[f64]) -> Result<f64> {
 }
 
 /// Nuclear norm ‖A‖_nuc = Σ_i σ_i(A), the dual of the spectral norm
-/// (‖G‖_nuc = max_{σ_max(D) ≤ 1} ⟨G, D⟩; [M] App. C, "snuc").
+/// (‖G‖_nuc = max_{σ_max(D) ≤ 1} ⟨G, D⟩; \[M\] App. C, "snuc").
 pub fn nuclear_norm(rows: usize, cols: usize, data: &[f64]) -> Result<f64> {
     Ok(singular_values(rows, cols, data)?.iter().sum())
 }

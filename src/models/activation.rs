@@ -8,7 +8,7 @@
 //! | `leaky_relu:<a>` (0 ≤ a < 1) | z for z > 0, a·z otherwise | 1 if z > 0, else a (so σ'(0) = a) | 1 | no |
 //!
 //! ReLU^q with q > 1 makes the two-layer net C¹, as required by the smooth-model theorems
-//! of [M] (§6 uses squared ReLU); leaky ReLU with a = 1/2 is the activation of [A] §6.2 /
+//! of \[M\] (§6 uses squared ReLU); leaky ReLU with a = 1/2 is the activation of \[A\] §6.2 /
 //! App. F.3. At the kink z = 0 the crate always uses the **fixed** subgradient above; because
 //! every listed σ satisfies z·σ'(z) = deg σ · σ(z) (both sides vanish at z = 0 whatever
 //! subgradient is picked), Euler's identity ⟨θ, ∇f⟩ = L·f holds exactly at kinks too.
@@ -172,7 +172,7 @@ impl Activation {
     }
 
     /// True when σ is continuously differentiable (ReLU^q with q > 1, z²), i.e. the
-    /// two-layer net is a smooth homogeneous model in the sense of [M] §2.3.
+    /// two-layer net is a smooth homogeneous model in the sense of \[M\] §2.3.
     pub fn is_smooth(&self) -> bool {
         matches!(self, Activation::ReluPow(_) | Activation::Quadratic)
     }

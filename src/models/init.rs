@@ -5,8 +5,8 @@
 //! two-layer net has fan-in k; the linear model's θ ∈ ℝ^d has fan-in d).
 //!
 //! * [`Init::KaimingNormal`]: θ_j ~ scale · N(0, 1/fan_in) — Kaiming "with no corrections
-//!   for non-linearities", multiplied by α = 0.01 ([M] App. D); this is the default.
-//! * [`Init::Uniform`]: θ_j ~ U[−α/fan_in, α/fan_in] — the teacher–student setup of [F] §4.1
+//!   for non-linearities", multiplied by α = 0.01 (\[M\] App. D); this is the default.
+//! * [`Init::Uniform`]: θ_j ~ U[−α/fan_in, α/fan_in] — the teacher–student setup of \[F\] §4.1
 //!   (w_jl ~ U[−α/d, α/d], u_j ~ U[−α/k′, α/k′]).
 //!
 //! Draws come from one `ChaCha8Rng::seed_from_u64(seed)` stream, blocks in layout order and
@@ -24,12 +24,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Init {
-    /// θ_j ~ scale · N(0, 1/fan_in) ([M] App. D: Kaiming without gain, times α = 0.01).
+    /// θ_j ~ scale · N(0, 1/fan_in) (\[M\] App. D: Kaiming without gain, times α = 0.01).
     KaimingNormal {
         /// Multiplier of the Kaiming standard deviation 1/√fan_in (> 0).
         scale: f64,
     },
-    /// θ_j ~ U[−α/fan_in, α/fan_in] ([F] §4.1).
+    /// θ_j ~ U[−α/fan_in, α/fan_in] (\[F\] §4.1).
     Uniform {
         /// Scale α (> 0).
         alpha: f64,
@@ -37,7 +37,7 @@ pub enum Init {
 }
 
 impl Default for Init {
-    /// Kaiming normal × 0.01, as in [M] App. D.
+    /// Kaiming normal × 0.01, as in \[M\] App. D.
     fn default() -> Self {
         Init::KaimingNormal { scale: 0.01 }
     }

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | [`Linear`] f = ⟨θ, x⟩ | `linear` | 1 |
 //! | [`TwoLayer`] f = uᵀσ(Wx), σ ∈ {ReLU, ReLU^q, z², leaky ReLU} | `two_layer:<act>:k=<k>` | 2, q+1, 3, 2 |
-//! | [`TwoLayer`] with u frozen (only W trained, [F] §4.3) | `two_layer_frozen:<act>:k=<k>` | deg σ |
+//! | [`TwoLayer`] with u frozen (only W trained, \[F\] §4.3) | `two_layer_frozen:<act>:k=<k>` | deg σ |
 //! | [`DeepLinear`] f = w_Dᵀ W_{D−1} ⋯ W_1 x | `deep_linear:<D>` | D |
 //! | [`DiagonalLinear`] f = ⟨u⊙u − v⊙v, x⟩ | `diagonal_linear` | 2 |
 //!
@@ -92,7 +92,7 @@ pub trait Model: Send + Sync + Debug {
         ws: &mut Workspace,
         out: &mut [f64],
     );
-    /// Fixed (non-trained) output weights of a frozen two-layer net ([F] §4.3); `None` for
+    /// Fixed (non-trained) output weights of a frozen two-layer net (\[F\] §4.3); `None` for
     /// every model whose parameters are all in θ.
     fn frozen_output(&self) -> Option<&[f64]> {
         None

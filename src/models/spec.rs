@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | `linear` | ⟨θ, x⟩ | 1 |
 //! | `two_layer:<act>:k=<k>` | uᵀσ(Wx), W k×d and u trained | deg σ + 1 |
-//! | `two_layer_frozen:<act>:k=<k>` | uᵀσ(Wx), u frozen at initialization ([F] §4.3) | deg σ |
+//! | `two_layer_frozen:<act>:k=<k>` | uᵀσ(Wx), u frozen at initialization (\[F\] §4.3) | deg σ |
 //! | `deep_linear:<D>` / `deep_linear:<D>:k=<k>` | wᵀW_{D−1}⋯W_1x, width k (default d) | D |
 //! | `diagonal_linear` | ⟨u⊙u − v⊙v, x⟩ | 2 |
 //!

@@ -1,9 +1,9 @@
 //! One-hidden-layer network without biases, f(x; W, u) = uᵀσ(Wx) = Σ_j u_j σ(⟨w_j, x⟩).
 //!
 //! * Trained output layer: θ = (W, u), layout `[W: k×d (row-major, row j = w_j), u: k]`,
-//!   homogeneous of degree L = deg σ + 1 (L = 2 for ReLU, q + 1 for ReLU^q — [M] §6 uses
-//!   ReLU and squared ReLU; [F] eq. 13 gives its γ1, γ2, γ∞ margins).
-//! * Frozen output layer ([F] §4.3, App. C.2): θ = W only, u is a fixed model constant drawn
+//!   homogeneous of degree L = deg σ + 1 (L = 2 for ReLU, q + 1 for ReLU^q — \[M\] §6 uses
+//!   ReLU and squared ReLU; \[F\] eq. 13 gives its γ1, γ2, γ∞ margins).
+//! * Frozen output layer (\[F\] §4.3, App. C.2): θ = W only, u is a fixed model constant drawn
 //!   at initialization; L = deg σ. Shampoo without accumulation is then steepest descent for
 //!   the spectral norm of W.
 //!
@@ -82,7 +82,7 @@ impl TwoLayer {
         })
     }
 
-    /// Net with the output layer frozen at `u` ([F] §4.3): layout `[W: k×d]`, L = deg σ.
+    /// Net with the output layer frozen at `u` (\[F\] §4.3): layout `[W: k×d]`, L = deg σ.
     /// Errors if `u.len() ≠ k` or u has a non-finite entry.
     pub fn frozen(act: Activation, k: usize, d: usize, u: Vec<f64>) -> Result<Self> {
         Self::check_sizes(act, k, d, "two_layer_frozen")?;

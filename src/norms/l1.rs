@@ -1,4 +1,4 @@
-//! The ℓ1 norm N(θ) = Σ_j |θ_j| — the implicit norm of coordinate descent ([F] §3, the
+//! The ℓ1 norm N(θ) = Σ_j |θ_j| — the implicit norm of coordinate descent (\[F\] §3, the
 //! ℓ1 instance of steepest descent eq. 1).
 //!
 //! * dual: N_*(g) = ‖g‖_∞ = max_j |g_j|;

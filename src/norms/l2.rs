@@ -1,6 +1,6 @@
 //! The Euclidean norm N(θ) = ‖θ‖₂ = (Σ_j θ_j²)^{1/2} — the implicit norm of GD, normalized
-//! GD and momentum GD ([M] Thm 3.3; [F] Thm 3.4; Lyu & Li 2020), and of RMSProp / Adam with
-//! a fixed ε > 0 ([A] Thm 7).
+//! GD and momentum GD (\[M\] Thm 3.3; \[F\] Thm 3.4; Lyu & Li 2020), and of RMSProp / Adam with
+//! a fixed ε > 0 (\[A\] Thm 7).
 //!
 //! On a matrix block this is the **Frobenius** norm ‖W‖_F, not the spectral norm σ_max(W)
 //! (σ_max ≤ ‖W‖_F ≤ √rank·σ_max).

@@ -1,5 +1,5 @@
 //! The **entrywise** ℓ∞ norm N(θ) = max_j |θ_j| — the implicit norm of sign GD, Signum and
-//! Adam without ε ([M] Thm 3.4, 3.6; [F] §3).
+//! Adam without ε (\[M\] Thm 3.4, 3.6; \[F\] §3).
 //!
 //! **Warning.** On a matrix block this is max_rc |W_rc|, *not* the induced ℓ∞→ℓ∞ norm and
 //! *not* the spectral norm σ_max(W) (use [`super::Spectral`] / [`super::MaxSpectral`] for

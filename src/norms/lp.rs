@@ -1,5 +1,5 @@
 //! The ℓp norm N(θ) = (Σ_j |θ_j|^p)^{1/p} for 1 < p < ∞ (the limits are [`super::L1`] and
-//! [`super::Linf`]); steepest descent w.r.t. it is a case of [F] eq. 1.
+//! [`super::Linf`]); steepest descent w.r.t. it is a case of \[F\] eq. 1.
 //!
 //! With the conjugate exponent q = p/(p−1) (1/p + 1/q = 1):
 //! * dual: N_*(g) = ‖g‖_q;

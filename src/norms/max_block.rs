@@ -1,5 +1,5 @@
 //! Block max-norms N(θ) = max_b w_b·‖θ_b‖_{kind_b} over the blocks of a layout — the
-//! implicit norms of per-block composite optimizers ([M] Cor. 3.5 and Thm 3.7:
+//! implicit norms of per-block composite optimizers (\[M\] Cor. 3.5 and Thm 3.7:
 //! Muon-Signum and Muon-Adam maximize the margin of max{(η_A/η_M)‖W‖_msp, ‖u‖_∞}; DESIGN §2
 //! `Partition` with per-block learning-rate factors c_b gives w_b = 1/c_b).
 //!
@@ -161,7 +161,7 @@ impl MaxBlock {
     }
 
     /// The hybrid norm max{ w_M·max_{matrix blocks} σ_max(W_b), w_v·max_{vector blocks} ‖u_b‖_∞ }
-    /// of Muon-Signum / Muon-Adam ([M] Cor. 3.5, Thm 3.7, with w_M = η_A/η_M, w_v = 1):
+    /// of Muon-Signum / Muon-Adam (\[M\] Cor. 3.5, Thm 3.7, with w_M = η_A/η_M, w_v = 1):
     /// matrix blocks get `Spectral@w_M`, vector blocks `Linf@w_v`.
     pub fn hybrid(layout: &Layout, w_matrix: f64, w_vector: f64) -> Result<MaxBlock> {
         let spec = NormSpec::Hybrid { w_matrix, w_vector };
@@ -255,7 +255,7 @@ impl Norm for MaxBlock {
 }
 
 /// The max-spectral norm max_b σ_max(θ_b) over all blocks of the layout (vector blocks as
-/// 1×n matrices, i.e. their ℓ2 norm) — Muon's implicit norm ([M] Thm 3.5). See the module docs.
+/// 1×n matrices, i.e. their ℓ2 norm) — Muon's implicit norm (\[M\] Thm 3.5). See the module docs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MaxSpectral;
 

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::params::{BlockShape, Layout};
 use std::ops::Range;
 
-/// One term w·‖θ[range]‖_kind of a resolved norm.
+/// One term w·‖θ_range‖_kind of a resolved norm.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NormTerm {
     /// Layout block name, or `"all"` for the single term of an entrywise norm.
@@ -67,7 +67,7 @@ impl ResolvedNorm {
     /// [`Composition::MaxOverBlocks`] norm; an entrywise ℓ∞ split into one ℓ∞ term per block
     /// (max_j |θ_j| = max_b ‖θ_b‖_∞); an entrywise norm of a single-block layout as that
     /// block's term. `None` otherwise (ℓ1/ℓ2/ℓp over several blocks, weighted ℓ2): such
-    /// norms are not max-decomposable ([M] App. C.6).
+    /// norms are not max-decomposable (\[M\] App. C.6).
     pub fn max_over_blocks(&self, layout: &Layout) -> Option<Vec<NormTerm>> {
         let block_term = |i: usize, kind: BlockNormKind, weight: f64| {
             let b = &layout.blocks()[i];

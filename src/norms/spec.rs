@@ -9,8 +9,8 @@
 //! | `linf` | max_j \|θ_j\| (**entrywise**, not spectral) |
 //! | `lp:<p>` | (Σ_j \|θ_j\|^p)^{1/p}, 1 < p < ∞ |
 //! | `spectral` | σ_max of the single block (a vector block counts as a 1×n matrix) |
-//! | `max_spectral` | max over blocks of σ_max (‖·‖_msp of [M] §2.1; vectors as 1×n matrices) |
-//! | `hybrid:<w_M>:<w_v>` | max{ w_M·max_{matrix blocks} σ_max, w_v·max_{vector blocks} ‖·‖_∞ } ([M] Cor. 3.5, Thm 3.7) |
+//! | `max_spectral` | max over blocks of σ_max (‖·‖_msp of \[M\] §2.1; vectors as 1×n matrices) |
+//! | `hybrid:<w_M>:<w_v>` | max{ w_M·max_{matrix blocks} σ_max, w_v·max_{vector blocks} ‖·‖_∞ } (\[M\] Cor. 3.5, Thm 3.7) |
 //! | `max_block:<name>=<kind>@<w>,…` | max over blocks of w_b·‖θ_b‖_{kind}, kind ∈ `l1`, `l2`, `linf`, `lp<p>`, `spectral` |
 //! | `weighted_l2` | ‖h ⊙ θ‖₂ with weights h given separately (file or AdaGrad state) |
 //!

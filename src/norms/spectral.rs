@@ -1,11 +1,11 @@
 //! The spectral norm [`Spectral`] (σ_max of a single block) and the block kernels behind
 //! [`super::MaxSpectral`]
-//! (‖(W_1, …, W_K)‖_msp = max_k σ_max(W_k), [M] §2.1 and App. C "msp") — the implicit norm
-//! of spectral descent (= Shampoo without accumulation, [F] App. C.2) and of Muon with
-//! exact orthogonalization ([M] Thm 3.5, Lemma C.27).
+//! (‖(W_1, …, W_K)‖_msp = max_k σ_max(W_k), \[M\] §2.1 and App. C "msp") — the implicit norm
+//! of spectral descent (= Shampoo without accumulation, \[F\] App. C.2) and of Muon with
+//! exact orthogonalization (\[M\] Thm 3.5, Lemma C.27).
 //!
 //! A block is viewed as a matrix through [`BlockShape::as_matrix`]: a `Vector(n)` block is
-//! a 1×n matrix, whose spectral norm is its Euclidean norm (this is how [M] §6 treats the
+//! a 1×n matrix, whose spectral norm is its Euclidean norm (this is how \[M\] §6 treats the
 //! output layer u under Muon).
 //!
 //! **Warnings.** The spectral norm σ_max(W) = max_{‖v‖₂=1} ‖Wv‖₂ is neither the entrywise
@@ -16,7 +16,7 @@
 //! Spectral norm of one block W = U Σ Vᵀ:
 //! * dual: the nuclear norm ‖G‖_nuc = Σ_i σ_i(G);
 //! * steepest direction: U_r V_rᵀ over the numerically non-zero singular values
-//!   ([`linalg::orthogonalize`]; `UΣVᵀ ↦ UVᵀ`, [M] §2.2). **Tie-break:** singular values
+//!   ([`linalg::orthogonalize`]; `UΣVᵀ ↦ UVᵀ`, \[M\] §2.2). **Tie-break:** singular values
 //!   σ ≤ σ_max·max(rows, cols)·ε are dropped, so zero rows of G stay zero rows;
 //! * subgradient: u_1 v_1ᵀ for the top singular pair (0 at W = 0). When σ_1 is repeated the
 //!   pair returned by the SVD is used (deterministic for a given input).
@@ -35,7 +35,7 @@ use crate::linalg;
 use crate::params::Layout;
 
 /// The spectral norm σ_max of a **single-block** layout (a vector block counts as a 1×n
-/// matrix, where this equals ℓ2). For several blocks use [`MaxSpectral`]. See the module docs.
+/// matrix, where this equals ℓ2). For several blocks use [`super::MaxSpectral`]. See the module docs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Spectral;
 

@@ -1,6 +1,6 @@
 //! The weighted Euclidean norm N(θ) = ‖h ⊙ θ‖₂ = (Σ_j h_j² θ_j²)^{1/2} with fixed weights
 //! h_j > 0. AdaGrad's implicit norm is this norm with h = h_∞^{-1/2}, where h_∞ is the
-//! limit of its accumulated squared gradients: [A] Thm 6 (KKT point of
+//! limit of its accumulated squared gradients: \[A\] Thm 6 (KKT point of
 //! min ½‖h_∞^{-1/2} ⊙ w‖² s.t. margins ≥ 1).
 //!
 //! * dual: N_*(g) = ‖g / h‖₂ (entrywise division);

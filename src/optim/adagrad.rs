@@ -1,4 +1,4 @@
-//! AdaGrad in the form of [A] eq. 3 (ε inside the square root, no momentum):
+//! AdaGrad in the form of \[A\] eq. 3 (ε inside the square root, no momentum):
 //!
 //! ```text
 //!     G_k = G_{k−1} + g_k²,   G_0 = 0
@@ -8,7 +8,7 @@
 //! G is kept as a root buffer √G = e^{s}·r ([`super::RootBuf`] with a = b = 1) and the step
 //! is computed exactly like RMSProp's, in the log domain (see `root_buf.rs`).
 //!
-//! **Implicit bias ([A] Thm 6).** The conditioner h_A(k) = (ε + G_k)^{-1/2} is
+//! **Implicit bias (\[A\] Thm 6).** The conditioner h_A(k) = (ε + G_k)^{-1/2} is
 //! non-increasing and converges to h∞ (G_k converges because Σ‖g‖² < ∞ along the flow),
 //! and any limit direction of θ is a KKT direction of
 //!
@@ -16,17 +16,17 @@
 //!     min ½‖h∞^{-1/2} ⊙ θ‖²   s.t.   y_i f(x_i; θ) ≥ 1,
 //! ```
 //!
-//! ([A] Thm 1 (1), Thm 6, problem (P_A)). The proof: the substitution v = h∞^{-1/2}⊙θ turns
+//! (\[A\] Thm 1 (1), Thm 6, problem (P_A)). The proof: the substitution v = h∞^{-1/2}⊙θ turns
 //! AdaGrad flow into an *adaptive gradient flow* on v (Def. 1) with component learning rate
-//! β_A(t) = h∞^{-1}⊙h_A(t) → 1_p ([A] Thm 4, which also shows h∞ has no zero component), and
-//! limit directions of such flows are KKT points of the ℓ2 problem min ½‖v‖² ([A] Thm 2);
+//! β_A(t) = h∞^{-1}⊙h_A(t) → 1_p (\[A\] Thm 4, which also shows h∞ has no zero component), and
+//! limit directions of such flows are KKT points of the ℓ2 problem min ½‖v‖² (\[A\] Thm 2);
 //! substituting back gives (P_A). So the
 //! implicit norm is the **weighted ℓ2 norm** ‖h ⊙ θ‖₂ with weights
 //! h_j = h∞_j^{-1/2} = (ε + G∞_j)^{1/4}, read from the final state — a norm fixed by the
-//! trajectory (initialization, step size), which is [A]'s point (§4.4, §6.2, App. F.3 and
+//! trajectory (initialization, step size), which is \[A\]'s point (§4.4, §6.2, App. F.3 and
 //! Fig. 2 plot the direction of h∞^{-1/2}). [`AdaGrad::h_inv_sqrt`] returns these weights.
 //!
-//! The theorem needs ε > 0 ([A] eq. 3: "ε is a positive constant"). With ε = 0 the update
+//! The theorem needs ε > 0 (\[A\] eq. 3: "ε is a positive constant"). With ε = 0 the update
 //! is still defined (a coordinate whose gradient has always been exactly 0 gets Δθ_j = 0),
 //! but `implicit_norm` returns `None`.
 
@@ -39,7 +39,7 @@ use crate::norms::NormSpec;
 use crate::params::Layout;
 use serde::{Deserialize, Serialize};
 
-/// AdaGrad ([A] eq. 3): G ← G + g², Δθ = −η g/√(ε + G).
+/// AdaGrad (\[A\] eq. 3): G ← G + g², Δθ = −η g/√(ε + G).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AdaGrad {
@@ -63,8 +63,8 @@ pub struct AdaGradState {
 
 impl AdaGrad {
     /// h∞^{-1/2} = (ε + G_j)^{1/4} for every coordinate, read from an AdaGrad state — the
-    /// weights of the implicit weighted ℓ2 norm ([A] Thm 6) and the vector whose direction
-    /// [A] Fig. 2 / App. F.3 plot. Computed in the log domain: with √(ε + G_j) = e^{k}·den_j,
+    /// weights of the implicit weighted ℓ2 norm (\[A\] Thm 6) and the vector whose direction
+    /// \[A\] Fig. 2 / App. F.3 plot. Computed in the log domain: with √(ε + G_j) = e^{k}·den_j,
     /// (ε + G_j)^{1/4} = e^{(k + ln den_j)/2}.
     ///
     /// A weight is exactly 0 only for ε = 0 and a coordinate whose gradient was always 0.
@@ -132,7 +132,7 @@ impl UpdateRule for AdaGrad {
 }
 
 impl Claims for AdaGrad {
-    /// The weighted ℓ2 norm ‖h ⊙ θ‖₂ with h = (ε + G)^{1/4} from `state` ([A] Thm 6);
+    /// The weighted ℓ2 norm ‖h ⊙ θ‖₂ with h = (ε + G)^{1/4} from `state` (\[A\] Thm 6);
     /// `None` without a state, for ε = 0, or when a weight is 0 or not finite.
     fn implicit_norm(&self, layout: &Layout, state: Option<&AdaGradState>) -> Option<NormSpec> {
         if self.eps <= 0.0 {

@@ -1,4 +1,4 @@
-//! Adam ([M] eq. 20; Kingma & Ba, 2015), with ε ≥ 0 **including exactly 0**:
+//! Adam (\[M\] eq. 20; Kingma & Ba, 2015), with ε ≥ 0 **including exactly 0**:
 //!
 //! ```text
 //!     m_n = β1 m_{n−1} + (1 − β1) g_n,      v_n = β2 v_{n−1} + (1 − β2) g_n²
@@ -6,7 +6,7 @@
 //!     Δθ_n = −η_n m̂_n/(√v̂_n + ε)
 //! ```
 //!
-//! (ε **outside** the square root, unlike RMSProp/AdaGrad of [A] eq. 3.) `step` n is
+//! (ε **outside** the square root, unlike RMSProp/AdaGrad of \[A\] eq. 3.) `step` n is
 //! 1-based; the bias corrections are computed as 1 − βⁿ = −expm1(n ln β).
 //!
 //! **Log domain.** m = e^{s_m}·m̃ is a [`super::ScaledBuf`]; the second moment is a root
@@ -25,17 +25,17 @@
 //! regime), and the step underflows only when the true step does.
 //!
 //! **Zero second moment (ε = 0).** A coordinate whose gradient has always been exactly 0
-//! has v_j = 0 and m_j = 0. Its step is *defined* as Δθ_j = 0 (a skip — [M] assumption
+//! has v_j = 0 and m_j = 0. Its step is *defined* as Δθ_j = 0 (a skip — \[M\] assumption
 //! (A1) is what excludes this case from the theorem), never NaN. More generally, any
 //! coordinate with a zero denominator gets Δθ_j = 0.
 //!
 //! **Implicit bias.**
-//! * ε = 0: ℓ∞ max-margin KKT direction, [M] Thm 3.6 (β1 ≤ β2, (LR-Adam), (A1)).
-//! * ε > 0: ℓ2 — [A] Thm 7: once the gradients are ≪ ε the conditioner is ≈ 1/ε and Adam
+//! * ε = 0: ℓ∞ max-margin KKT direction, \[M\] Thm 3.6 (β1 ≤ β2, (LR-Adam), (A1)).
+//! * ε > 0: ℓ2 — \[A\] Thm 7: once the gradients are ≪ ε the conditioner is ≈ 1/ε and Adam
 //!   turns into (momentum) GD. This is an *asymptotic* statement: with a tiny ε such as
-//!   10⁻²⁰ ([M] App. D) the gradients stay far above ε for any practical run and the
+//!   10⁻²⁰ (\[M\] App. D) the gradients stay far above ε for any practical run and the
 //!   trajectory is in the ℓ∞ (sign-like) regime throughout. `implicit_norm` returns the
-//!   theorem's statement (ℓ2 for every ε > 0); note also that [A] proves it for Adam without
+//!   theorem's statement (ℓ2 for every ε > 0); note also that \[A\] proves it for Adam without
 //!   momentum with ε inside the square root, a close relative of this update.
 
 use super::catalogue::{OptimizerEntry, OptimizerParams};
@@ -48,10 +48,10 @@ use crate::norms::NormSpec;
 use crate::params::Layout;
 use serde::{Deserialize, Serialize};
 
-/// Adam ([M] eq. 20) with bias correction; ε ≥ 0 (ε = 0 allowed).
+/// Adam (\[M\] eq. 20) with bias correction; ε ≥ 0 (ε = 0 allowed).
 ///
 /// **Defaults** β1 = 0.9, β2 = 0.999 (PyTorch's) and **ε = 0** — the ε = 0 regime of
-/// [M] Thm 3.6, *not* PyTorch's 1e-8.
+/// \[M\] Thm 3.6, *not* PyTorch's 1e-8.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Adam {
@@ -164,11 +164,11 @@ impl UpdateRule for Adam {
 }
 
 impl Claims for Adam {
-    /// ε = 0: ℓ∞ ([M] Thm 3.6). ε > 0: ℓ2 ([A] Thm 7, asymptotic) — except that, given
+    /// ε = 0: ℓ∞ (\[M\] Thm 3.6). ε > 0: ℓ2 (\[A\] Thm 7, asymptotic) — except that, given
     /// the final state, a run whose largest second-moment root max_j √v_j (true scale, without
     /// bias correction, a lower bound on √v̂_j) still exceeds 10³·ε has never left the
-    /// sign-like regime: ε is negligible "with respect to gradient norm values" ([M] §6, where
-    /// ε = 1e-20) and [M] Thm 3.6's ℓ∞ claim is the one that describes the run.
+    /// sign-like regime: ε is negligible "with respect to gradient norm values" (\[M\] §6, where
+    /// ε = 1e-20) and \[M\] Thm 3.6's ℓ∞ claim is the one that describes the run.
     fn implicit_norm(&self, _layout: &Layout, state: Option<&AdamState>) -> Option<NormSpec> {
         if self.eps == 0.0 {
             return Some(NormSpec::Linf);

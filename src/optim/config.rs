@@ -18,14 +18,14 @@
 //!
 //! | field | default | why |
 //! |---|---|---|
-//! | `beta` (momentum_gd, normalized_momentum_gd, signum, muon, muon_ns, muon_signum), `beta_muon` | 0.9 | [M] App. D |
-//! | `beta1`, `beta2` (adam, muon_adam) | 0.9, 0.999 | PyTorch defaults, [M] App. D |
-//! | `eps` (adam, adam_no_momentum, muon_adam) | **0.0** (PyTorch: 1e-8) | the ε = 0 regime of [M] Thm 3.6 |
+//! | `beta` (momentum_gd, normalized_momentum_gd, signum, muon, muon_ns, muon_signum), `beta_muon` | 0.9 | \[M\] App. D |
+//! | `beta1`, `beta2` (adam, muon_adam) | 0.9, 0.999 | PyTorch defaults, \[M\] App. D |
+//! | `eps` (adam, adam_no_momentum, muon_adam) | **0.0** (PyTorch: 1e-8) | the ε = 0 regime of \[M\] Thm 3.6 |
 //! | `beta` (rms_prop) | 0.99 | PyTorch's RMSprop α |
-//! | `eps` (rms_prop, ada_grad) | 1e-8 | [A] needs ε > 0; 1e-8 as in PyTorch's RMSprop |
+//! | `eps` (rms_prop, ada_grad) | 1e-8 | \[A\] needs ε > 0; 1e-8 as in PyTorch's RMSprop |
 //! | `steps` (muon_ns) | 5 | standard Newton–Schulz-5 |
 //! | `lr_ratio` (muon_adam) | 1.0 | η_A = η_M |
-//! | `normalized` (steepest_descent) | true | [M] eq. 3 |
+//! | `normalized` (steepest_descent) | true | \[M\] eq. 3 |
 //! | `beta1`, `beta2` (lion) | 0.9, 0.99 | Chen et al. (2023) |
 //!
 //! [`OptimizerConfig::build`] validates the hyper-parameters (β ∈ [0, 1), ε ≥ 0 finite,

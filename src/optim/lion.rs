@@ -11,9 +11,9 @@
 //! ‖θ‖_∞ ≤ 1/λ, which is not the max-margin setting). Every coordinate of the step is ±η or
 //! 0 (sign(0) = 0), so Lion is normalized steepest descent for ℓ∞ along the direction
 //! β1 m + (1 − β1) g, a convex combination of past gradients with exponentially decaying
-//! weights like Signum's momentum ([M] eq. 19) — an *approximate* normalized momentum
-//! steepest descent for ℓ∞ in the sense of [M] §5 / App. C.4. That is an argument, not a
-//! theorem of [M]; the claim ℓ∞ is checked by `which-norm` and the theorem suite, not
+//! weights like Signum's momentum (\[M\] eq. 19) — an *approximate* normalized momentum
+//! steepest descent for ℓ∞ in the sense of \[M\] §5 / App. C.4. That is an argument, not a
+//! theorem of \[M\]; the claim ℓ∞ is checked by `which-norm` and the theorem suite, not
 //! assumed. Both buffers are [`super::ScaledBuf`]s (log domain), so the step is scale-free.
 
 use super::catalogue::{OptimizerEntry, OptimizerParams};

@@ -19,23 +19,23 @@
 //!
 //! | name | rule | implicit norm (theory) |
 //! |---|---|---|
-//! | `gd` | Δ = −η g | ℓ2 ([F] Thm 3.4) |
-//! | `ngd` | Δ = −η g/‖g‖₂ | ℓ2 ([M] Thm 3.2) |
-//! | `sign_gd` | Δ = −η sign(g) | ℓ∞ ([M] Thm 3.2) |
-//! | `coordinate_descent` | Δ = −η ‖g‖_∞ e_{argmax} (ties split) | ℓ1 ([F] Thm 3.4) |
-//! | `spectral_descent` | W ← W − η U Vᵀ per block ([F] App. C.2) | spectral / max-spectral |
-//! | `steepest_descent` | [F] eq. 1 / [M] eq. 3 for any norm | that norm |
-//! | `momentum_gd` | m ← βm + (1−β)g; Δ = −η m | ℓ2 ([M] Thm 3.3) |
-//! | `normalized_momentum_gd` | Δ = −η m/‖m‖₂ | ℓ2 ([M] Thm 3.3) |
-//! | `signum` | Δ = −η sign(m) | ℓ∞ ([M] Thm 3.3) |
-//! | `muon` | Δ_b = −η U Vᵀ of m_b per block (exact SVD) | max-spectral ([M] Cor. 3.4) |
+//! | `gd` | Δ = −η g | ℓ2 (\[F\] Thm 3.4) |
+//! | `ngd` | Δ = −η g/‖g‖₂ | ℓ2 (\[M\] Thm 3.2) |
+//! | `sign_gd` | Δ = −η sign(g) | ℓ∞ (\[M\] Thm 3.2) |
+//! | `coordinate_descent` | Δ = −η ‖g‖_∞ e_{argmax} (ties split) | ℓ1 (\[F\] Thm 3.4) |
+//! | `spectral_descent` | W ← W − η U Vᵀ per block (\[F\] App. C.2) | spectral / max-spectral |
+//! | `steepest_descent` | \[F\] eq. 1 / \[M\] eq. 3 for any norm | that norm |
+//! | `momentum_gd` | m ← βm + (1−β)g; Δ = −η m | ℓ2 (\[M\] Thm 3.3) |
+//! | `normalized_momentum_gd` | Δ = −η m/‖m‖₂ | ℓ2 (\[M\] Thm 3.3) |
+//! | `signum` | Δ = −η sign(m) | ℓ∞ (\[M\] Thm 3.3) |
+//! | `muon` | Δ_b = −η U Vᵀ of m_b per block (exact SVD) | max-spectral (\[M\] Cor. 3.4) |
 //! | `muon_ns` | Newton–Schulz-5 orthogonalization | (approximate) max-spectral |
-//! | `adam` | [M] eq. 20 | ℓ∞ for ε = 0 ([M] Thm 3.6); ℓ2 for fixed ε > 0 ([A] Thm 7) |
+//! | `adam` | \[M\] eq. 20 | ℓ∞ for ε = 0 (\[M\] Thm 3.6); ℓ2 for fixed ε > 0 (\[A\] Thm 7) |
 //! | `adam_no_momentum` | β1 = 0 | as Adam |
-//! | `rms_prop` | [A] eq. 3 (alias: rmsprop) | ℓ2 for ε > 0 ([A] Thm 7) |
-//! | `ada_grad` | [A] eq. 3 (alias: adagrad) | weighted ℓ2 ‖h∞^{-1/2}⊙θ‖ ([A] Thm 6) |
-//! | `lion` | Δ = −η sign(β1 m + (1−β1) g), m ← β2 m + (1−β2) g | ℓ∞ (argument of [M] Thm 3.3) |
-//! | `muon_signum`, `muon_adam` | [`Partition`] of Muon on matrix blocks (`@matrix`) + Signum/Adam on vector blocks (`@vector`) | hybrid max-norms ([M] Cor. 3.5, Thm 3.7) |
+//! | `rms_prop` | \[A\] eq. 3 (alias: rmsprop) | ℓ2 for ε > 0 (\[A\] Thm 7) |
+//! | `ada_grad` | \[A\] eq. 3 (alias: adagrad) | weighted ℓ2 ‖h∞^{-1/2}⊙θ‖ (\[A\] Thm 6) |
+//! | `lion` | Δ = −η sign(β1 m + (1−β1) g), m ← β2 m + (1−β2) g | ℓ∞ (argument of \[M\] Thm 3.3) |
+//! | `muon_signum`, `muon_adam` | [`Partition`] of Muon on matrix blocks (`@matrix`) + Signum/Adam on vector blocks (`@vector`) | hybrid max-norms (\[M\] Cor. 3.5, Thm 3.7) |
 //!
 //! (`implicit-bias list` prints the catalogue with every default; a test checks that this
 //! table and the README's list the same names.)

@@ -1,6 +1,6 @@
 //! Gradient descent with momentum, unnormalized and normalized (ℓ2).
 //!
-//! Momentum is the exponential moving average of [M] eq. 19,
+//! Momentum is the exponential moving average of \[M\] eq. 19,
 //!
 //! ```text
 //!     m_n = β m_{n−1} + (1 − β) g_n,   m_0 = 0,
@@ -8,17 +8,17 @@
 //!
 //! stored as a [`ScaledBuf`] m = e^{s}·m̃ so that it follows gradients of any magnitude.
 //!
-//! * [`MomentumGd`]: Δθ = −η m — momentum steepest descent ([M] eq. 5) with ‖·‖ = ℓ2
+//! * [`MomentumGd`]: Δθ = −η m — momentum steepest descent (\[M\] eq. 5) with ‖·‖ = ℓ2
 //!   (for ℓ2 the steepest step of size ‖m‖_* is m itself). The step carries the true scale
 //!   e^{s} and underflows with it.
 //! * [`NormalizedMomentumGd`]: Δθ = −η m/‖m‖₂ — normalized momentum steepest descent
-//!   ([M] eq. 6) with ℓ2; ‖Δθ‖₂ = η and the step is scale-free.
+//!   (\[M\] eq. 6) with ℓ2; ‖Δθ‖₂ = η and the step is scale-free.
 //!
 //! **Convention.** PyTorch's SGD momentum is m ← βm + g (no 1 − β), which is (1 − β)^{-1}
 //! times the EMA above: PyTorch's momentum GD with learning rate η equals this one with
 //! learning rate η/(1 − β). The normalized variant is unaffected by the factor.
 //!
-//! Implicit bias: ℓ2 max-margin KKT direction, [M] Thm 3.3, under (LR-MSD).
+//! Implicit bias: ℓ2 max-margin KKT direction, \[M\] Thm 3.3, under (LR-MSD).
 //! With β = 0, [`MomentumGd`] is GD and [`NormalizedMomentumGd`] is NGD.
 
 use super::catalogue::{OptimizerEntry, OptimizerParams};
@@ -30,19 +30,19 @@ use crate::norms::NormSpec;
 use crate::params::Layout;
 use serde::{Deserialize, Serialize};
 
-/// Momentum GD: m ← βm + (1−β)g ([M] eq. 19), Δθ = −η m ([M] eq. 5 with ℓ2).
+/// Momentum GD: m ← βm + (1−β)g (\[M\] eq. 19), Δθ = −η m (\[M\] eq. 5 with ℓ2).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MomentumGd {
-    /// Momentum parameter β ∈ [0, 1) (default 0.9, [M] App. D).
+    /// Momentum parameter β ∈ [0, 1) (default 0.9, \[M\] App. D).
     pub beta: f64,
 }
 
-/// Normalized momentum GD: m ← βm + (1−β)g, Δθ = −η m/‖m‖₂ ([M] eq. 6 with ℓ2).
+/// Normalized momentum GD: m ← βm + (1−β)g, Δθ = −η m/‖m‖₂ (\[M\] eq. 6 with ℓ2).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NormalizedMomentumGd {
-    /// Momentum parameter β ∈ [0, 1) (default 0.9, [M] App. D).
+    /// Momentum parameter β ∈ [0, 1) (default 0.9, \[M\] App. D).
     pub beta: f64,
 }
 

@@ -1,4 +1,4 @@
-//! Muon: momentum, then per-block orthogonalization (Jordan et al., 2024; [M] §2.2).
+//! Muon: momentum, then per-block orthogonalization (Jordan et al., 2024; \[M\] §2.2).
 //!
 //! ```text
 //!     m_n = β m_{n−1} + (1 − β) g_n                         ([M] eq. 19, per block)
@@ -6,13 +6,13 @@
 //!     vector block b (a 1×n matrix):      Δθ_b = −η m_b/‖m_b‖₂
 //! ```
 //!
-//! Exact orthogonalization ([`Orthogonalization::Exact`], the setting of [M], "UΣVᵀ ↦ UVᵀ")
+//! Exact orthogonalization ([`Orthogonalization::Exact`], the setting of \[M\], "UΣVᵀ ↦ UVᵀ")
 //! goes through [`crate::linalg::orthogonalize`] (U Vᵀ from a Gram eigendecomposition when
 //! σ_max/σ_min ≤ 10², else from the SVD; both within ≈ 6e-14 of the exact map): singular values σ ≤ σ_max·max(rows, cols)·
 //! ε_machine are dropped, so a zero row of m_b (a dead neuron) gives a zero row of the step
 //! and m_b = 0 gives a zero step; every other singular value of the step is η (up to
 //! rounding).
-//! Vector blocks follow [M] §6 / App. D, "treating the output layer as a matrix with a
+//! Vector blocks follow \[M\] §6 / App. D, "treating the output layer as a matrix with a
 //! single row": the orthogonalization of a 1×n matrix is m_b/‖m_b‖₂ (computed in closed
 //! form also for the Newton–Schulz variant, where it is exact).
 //!
@@ -24,9 +24,9 @@
 //! max 1.2024), and smaller σ stay small. So this variant is only approximately normalized
 //! steepest descent.
 //!
-//! Implicit bias ([M] Cor. 3.4): Muon run on each block with the same schedule is normalized
+//! Implicit bias (\[M\] Cor. 3.4): Muon run on each block with the same schedule is normalized
 //! momentum steepest descent for ‖θ‖_msp = max_b σ_max(θ_b) (vectors as 1×n matrices), and
-//! [M] Thm 3.3 applies under (LR-MSD). The momentum buffer is shared by all blocks with one
+//! \[M\] Thm 3.3 applies under (LR-MSD). The momentum buffer is shared by all blocks with one
 //! log-scale; the orthogonalization is scale-free, so the step does not depend on the
 //! gradient's log-scale. With β = 0 and exact orthogonalization Muon is spectral descent.
 
@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 /// How Muon orthogonalizes a matrix block's momentum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Orthogonalization {
-    /// U Vᵀ from the SVD (numerically-zero singular values dropped), as in [M].
+    /// U Vᵀ from the SVD (numerically-zero singular values dropped), as in \[M\].
     Exact,
     /// `steps` iterations of the quintic Newton–Schulz map (practical Muon; approximate).
     NewtonSchulz {
@@ -53,7 +53,7 @@ pub enum Orthogonalization {
     },
 }
 
-/// Muon: momentum m ← βm + (1−β)g, then Δθ_b = −η·orth(m_b) per block ([M] Cor. 3.4).
+/// Muon: momentum m ← βm + (1−β)g, then Δθ_b = −η·orth(m_b) per block (\[M\] Cor. 3.4).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Muon {
     /// Momentum parameter β ∈ [0, 1).
@@ -168,7 +168,7 @@ impl Claims for Muon {
     }
 }
 
-/// Config of `muon`: momentum β (default 0.9, [M] App. D), exact orthogonalization.
+/// Config of `muon`: momentum β (default 0.9, \[M\] App. D), exact orthogonalization.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MuonParams {

@@ -14,7 +14,7 @@
 //! layout block must belong to exactly one group; a group may select no block (e.g. the
 //! Muon group of Muon-Signum on a linear model) and is then skipped.
 //!
-//! **Implicit norm** ([M] Cor. 3.5, Thm 3.7; App. C.6: parallel normalized steepest
+//! **Implicit norm** (\[M\] Cor. 3.5, Thm 3.7; App. C.6: parallel normalized steepest
 //! descents are one normalized steepest descent for the max of the norms). If the
 //! sub-optimizer of group g has an implicit norm that is *max-decomposable* over the
 //! group's blocks — max-spectral (→ spectral per block), ℓ∞ (→ ℓ∞ per block), a
@@ -27,7 +27,7 @@
 //!
 //! and `None` otherwise. For Muon-Adam with η_M = η(t), η_A = (η_A/η_M)·η(t) this is
 //! max{‖W‖_msp, (η_M/η_A)‖u‖_∞}, a positive multiple ((η_M/η_A) times) of the paper's
-//! max{(η_A/η_M)‖W‖_msp, ‖u‖_∞} ([M] Thm 3.7): same unit-ball shape up to scale, hence the
+//! max{(η_A/η_M)‖W‖_msp, ‖u‖_∞} (\[M\] Thm 3.7): same unit-ball shape up to scale, hence the
 //! same max-margin direction and KKT points. When only one group owns blocks, its own
 //! implicit norm is returned unchanged (again a positive multiple of the max-block form).
 
@@ -70,7 +70,7 @@ struct GroupState {
     delta: Vec<f64>,
 }
 
-/// Partition state: one [`GroupState`] per group.
+/// Partition state: one group state (resolved blocks, sub-layout, sub-state, scratch) per group.
 pub struct PartitionState {
     groups: Vec<GroupState>,
 }
@@ -86,7 +86,7 @@ impl Partition {
         Partition { groups }
     }
 
-    /// Muon-Signum ([M] Cor. 3.5): exact Muon on every matrix block, Signum on every vector
+    /// Muon-Signum (\[M\] Cor. 3.5): exact Muon on every matrix block, Signum on every vector
     /// block, both with momentum β and factor 1. Implicit norm
     /// max{‖W‖_msp, ‖u‖_∞}.
     pub fn muon_signum(beta: f64) -> Self {
@@ -104,7 +104,7 @@ impl Partition {
         ])
     }
 
-    /// Muon-Adam ([M] Thm 3.7): exact Muon (momentum `beta_muon`) on every matrix block with
+    /// Muon-Adam (\[M\] Thm 3.7): exact Muon (momentum `beta_muon`) on every matrix block with
     /// factor 1, Adam(β1, β2, ε) on every vector block with factor `lr_ratio` = η_A/η_M.
     /// Implicit norm (ε = 0) max{‖W‖_msp, ‖u‖_∞/lr_ratio} ∝ max{lr_ratio·‖W‖_msp, ‖u‖_∞}.
     pub fn muon_adam(beta_muon: f64, beta1: f64, beta2: f64, eps: f64, lr_ratio: f64) -> Self {
@@ -206,7 +206,7 @@ impl Partition {
 }
 
 /// Per-block form (block name, kind, weight) of a sub-optimizer's implicit norm on its
-/// sub-layout, when the norm is a max over those blocks ([M] App. C.6; read from
+/// sub-layout, when the norm is a max over those blocks (\[M\] App. C.6; read from
 /// [`NormSpec::resolve`]); `None` otherwise.
 fn per_block(spec: &NormSpec, sub: &Layout) -> Option<Vec<(String, BlockNormKind, f64)>> {
     let terms = spec.resolve(sub).ok()?.max_over_blocks(sub)?;
@@ -374,7 +374,7 @@ impl Claims for Partition {
     }
 }
 
-/// Config of `muon_signum` ([M] Cor. 3.5): one momentum β for both parts (default 0.9).
+/// Config of `muon_signum` (\[M\] Cor. 3.5): one momentum β for both parts (default 0.9).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MuonSignumParams {
@@ -395,8 +395,8 @@ impl OptimizerParams for MuonSignumParams {
     }
 }
 
-/// Config of `muon_adam` ([M] Thm 3.7): Muon's β (0.9), Adam's β1 (0.9), β2 (0.999) and ε
-/// (0, the [M] Thm 3.6 regime), and the rate ratio η_A/η_M (1).
+/// Config of `muon_adam` (\[M\] Thm 3.7): Muon's β (0.9), Adam's β1 (0.9), β2 (0.999) and ε
+/// (0, the \[M\] Thm 3.6 regime), and the rate ratio η_A/η_M (1).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MuonAdamParams {

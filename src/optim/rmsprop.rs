@@ -1,4 +1,4 @@
-//! RMSProp in the form of [A] eq. 3 (ε **inside** the square root, no momentum, no bias
+//! RMSProp in the form of \[A\] eq. 3 (ε **inside** the square root, no momentum, no bias
 //! correction):
 //!
 //! ```text
@@ -7,9 +7,9 @@
 //! ```
 //!
 //! Implicit bias: for ε > 0 the conditioner converges to ε^{-1/2}·1 (gradients vanish) and
-//! RMSProp becomes GD: KKT direction of the ℓ2 max-margin problem ([A] Thm 7). With ε = 0
+//! RMSProp becomes GD: KKT direction of the ℓ2 max-margin problem (\[A\] Thm 7). With ε = 0
 //! the step is −η g/√v: this is Adam without momentum (β1 = 0) and without bias correction,
-//! a sign-like method, and the ℓ∞ claim of [M] Thm 3.6 is the one that applies
+//! a sign-like method, and the ℓ∞ claim of \[M\] Thm 3.6 is the one that applies
 //! (`implicit_norm` returns ℓ∞ then).
 //!
 //! **Log domain.** g = e^{c}ĝ and the second moment is kept as a root buffer
@@ -35,13 +35,13 @@ use crate::norms::NormSpec;
 use crate::params::Layout;
 use serde::{Deserialize, Serialize};
 
-/// RMSProp ([A] eq. 3): v ← βv + (1−β)g², Δθ = −η g/√(ε + v).
+/// RMSProp (\[A\] eq. 3): v ← βv + (1−β)g², Δθ = −η g/√(ε + v).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RmsProp {
     /// Decay β ∈ [0, 1) of the second-moment EMA (default 0.99, PyTorch's RMSprop α).
     pub beta: f64,
-    /// ε ≥ 0, added to v **inside** the square root (default 1e-8: [A] needs ε > 0).
+    /// ε ≥ 0, added to v **inside** the square root (default 1e-8: \[A\] needs ε > 0).
     pub eps: f64,
 }
 

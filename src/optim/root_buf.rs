@@ -1,6 +1,6 @@
 //! [`RootBuf`]: a second-moment buffer stored by its root, √v = e^{s}·r, shared by Adam,
 //! RMSProp and AdaGrad, and [`rms_step`], the log-domain step Δθ_j = −η g_j/√(ε + v_j) of
-//! [A] eq. 3 (ε inside the root) shared by RMSProp and AdaGrad.
+//! \[A\] eq. 3 (ε inside the root) shared by RMSProp and AdaGrad.
 //!
 //! With g = e^{c}ĝ and k = max(s, ½ ln ε),
 //!
@@ -107,7 +107,7 @@ impl RootBuf {
     }
 }
 
-/// The shared AdaGrad/RMSProp step Δθ_j = −η g_j/√(ε + v_j) ([A] eq. 3) in the log domain
+/// The shared AdaGrad/RMSProp step Δθ_j = −η g_j/√(ε + v_j) (\[A\] eq. 3) in the log domain
 /// (see the module docs); zero where the denominator is exactly 0.
 pub(crate) fn rms_step(
     who: &str,

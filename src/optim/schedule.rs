@@ -1,9 +1,9 @@
-//! Learning-rate schedules and the assumption check of [M] §2.3.
+//! Learning-rate schedules and the assumption check of \[M\] §2.3.
 //!
 //! * `Constant`: η(t) = η0.
-//! * `Power`: η(t) = η0·t^{−a}, t = 1, 2, … (a = 0.8 in [M] §6).
+//! * `Power`: η(t) = η0·t^{−a}, t = 1, 2, … (a = 0.8 in \[M\] §6).
 //!
-//! Assumptions ([M] §2.3) for a model of degree L:
+//! Assumptions (\[M\] §2.3) for a model of degree L:
 //! * (LR-NSD): Σ_t η(t) = ∞ ⇔ a ≤ 1;
 //! * (LR-MSD): additionally η(t) = o(t^{1/L − 1}) ⇔ a > 1 − 1/L;
 //! * (LR-Adam): (LR-MSD) and η non-increasing ⇔ additionally a ≥ 0.
@@ -29,18 +29,18 @@ pub enum Schedule {
     },
 }
 
-/// Which learning-rate assumption an optimizer's theorem needs ([M] §2.3).
+/// Which learning-rate assumption an optimizer's theorem needs (\[M\] §2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScheduleClass {
     /// (LR-NSD): Σ η = ∞ (normalized steepest descent; also used for unnormalized SD/GD with
-    /// a constant step, which [F] Thm 3.4 covers).
+    /// a constant step, which \[F\] Thm 3.4 covers).
     Nsd,
     /// (LR-MSD): Σ η = ∞ and η = o(t^{1/L−1}) (momentum steepest descent).
     Msd,
     /// (LR-Adam): (LR-MSD) and η non-increasing.
     Adam,
-    /// No schedule assumption stated (e.g. AdaGrad/RMSProp of [A], constant small η).
+    /// No schedule assumption stated (e.g. AdaGrad/RMSProp of \[A\], constant small η).
     None,
 }
 
@@ -105,7 +105,7 @@ impl Schedule {
         }
     }
 
-    /// Check the assumption `class` for a model of degree `l` ([M] §2.3).
+    /// Check the assumption `class` for a model of degree `l` (\[M\] §2.3).
     pub fn check(&self, class: ScheduleClass, l: f64) -> ScheduleCheck {
         let a = self.decay();
         let diverges = a <= 1.0;

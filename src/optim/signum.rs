@@ -10,7 +10,7 @@
 //! [`super::ScaledBuf`], so the step is scale-free: it does not depend on the gradient's
 //! log-scale. With β = 0 Signum is sign GD.
 //!
-//! Implicit bias: ℓ∞ max-margin KKT direction, [M] Thm 3.3, under (LR-MSD).
+//! Implicit bias: ℓ∞ max-margin KKT direction, \[M\] Thm 3.3, under (LR-MSD).
 
 use super::catalogue::{OptimizerEntry, OptimizerParams};
 use super::checks::check_beta;
@@ -22,11 +22,11 @@ use crate::norms::NormSpec;
 use crate::params::Layout;
 use serde::{Deserialize, Serialize};
 
-/// Signum: m ← βm + (1−β)g, Δθ = −η sign(m) ([M] eq. 6 with ℓ∞).
+/// Signum: m ← βm + (1−β)g, Δθ = −η sign(m) (\[M\] eq. 6 with ℓ∞).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Signum {
-    /// Momentum parameter β ∈ [0, 1) (default 0.9, [M] App. D).
+    /// Momentum parameter β ∈ [0, 1) (default 0.9, \[M\] App. D).
     pub beta: f64,
 }
 

@@ -2,12 +2,12 @@
 //!
 //! With the loss gradient g = ∇L(θ) = e^{c}·ĝ (a [`ScaledGrad`]) and a norm N with dual N_*:
 //!
-//! * **unnormalized** ([F] eq. 1): Δθ = −η·N_*(g)·steepest_N(g), i.e. the minimizer of ⟨u, g⟩
+//! * **unnormalized** (\[F\] eq. 1): Δθ = −η·N_*(g)·steepest_N(g), i.e. the minimizer of ⟨u, g⟩
 //!   over ‖u‖ ≤ ‖g‖_*, scaled by η. Since `steepest` is scale-free and N_* is 1-homogeneous,
 //!   Δθ = −η·e^{c}·N_*(ĝ)·steepest_N(ĝ). The factor e^{c} is the *true* gradient scale: the
 //!   step is computed as exp(ln η + c + ln N_*(ĝ)) and underflows to 0 exactly when the true
 //!   step does (then the underflow is genuine, not an artefact).
-//! * **normalized** ([M] eq. 3): Δθ = −η·steepest_N(ĝ), so N(Δθ) = η and the step does not
+//! * **normalized** (\[M\] eq. 3): Δθ = −η·steepest_N(ĝ), so N(Δθ) = η and the step does not
 //!   depend on c at all (scale-free: it works for losses like e^{−10⁴}).
 //!
 //! Named instances (DESIGN §3):
@@ -20,13 +20,13 @@
 //! | [`SteepestDescent::coordinate_descent`] | ℓ1 | no | Δ = −η ‖g‖_∞ · (ties split evenly over argmax_j \|g_j\|) |
 //! | [`SteepestDescent::spectral_descent`] | max-spectral | yes | Δ_b = −η U_b V_bᵀ per block |
 //!
-//! Spectral descent is Shampoo with accumulation turned off ([F] App. C.2): for each block
+//! Spectral descent is Shampoo with accumulation turned off (\[F\] App. C.2): for each block
 //! with gradient G_b = U_b Σ_b V_bᵀ the step is −η U_b V_bᵀ, i.e. normalized steepest descent
 //! for ‖θ‖ = max_b σ_max(W_b). On a two-layer net with a frozen second layer the layout has
 //! one matrix block W, and max-spectral = spectral.
 //!
 //! Implicit bias: any limit direction is a KKT direction of the max-margin problem of N —
-//! [F] Thm 3.4 (steepest flow, unnormalized) and [M] Thm 3.2 (normalized steepest descent
+//! \[F\] Thm 3.4 (steepest flow, unnormalized) and \[M\] Thm 3.2 (normalized steepest descent
 //! with a (LR-NSD) schedule).
 
 use super::catalogue::{OptimizerEntry, OptimizerParams};
@@ -37,13 +37,13 @@ use crate::norms::{Norm, NormSpec};
 use crate::params::Layout;
 use serde::{Deserialize, Serialize};
 
-/// Steepest descent for the norm `norm`: unnormalized ([F] eq. 1) or normalized ([M] eq. 3).
+/// Steepest descent for the norm `norm`: unnormalized (\[F\] eq. 1) or normalized (\[M\] eq. 3).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SteepestDescent {
     /// The norm N whose steepest direction is followed (and whose margin is maximized).
     pub norm: NormSpec,
-    /// `true`: Δ = −η·steepest(ĝ) with N(Δ) = η ([M] eq. 3); `false`: Δ = −η·N_*(g)·steepest(g)
-    /// ([F] eq. 1).
+    /// `true`: Δ = −η·steepest(ĝ) with N(Δ) = η (\[M\] eq. 3); `false`: Δ = −η·N_*(g)·steepest(g)
+    /// (\[F\] eq. 1).
     pub normalized: bool,
 }
 
@@ -84,7 +84,7 @@ impl SteepestDescent {
         }
     }
     /// Spectral descent Δ_b = −η U_b V_bᵀ per block (normalized steepest descent for the
-    /// max-spectral norm; Shampoo without accumulation, [F] App. C.2).
+    /// max-spectral norm; Shampoo without accumulation, \[F\] App. C.2).
     pub fn spectral_descent() -> Self {
         SteepestDescent {
             norm: NormSpec::MaxSpectral,
@@ -168,7 +168,7 @@ impl Claims for SteepestDescent {
     }
 }
 
-/// Normalized GD, Δ = −η·ĝ/‖ĝ‖₂ ([M] eq. 3 with ℓ2), fused into two passes over θ (max |ĝ_j|
+/// Normalized GD, Δ = −η·ĝ/‖ĝ‖₂ (\[M\] eq. 3 with ℓ2), fused into two passes over θ (max |ĝ_j|
 /// with the scaled sum of squares, then the step) after the wrapper's one finiteness pass,
 /// instead of the generic path's `norm2` + normalize + finiteness check of Δ + scaling by
 /// −η. Every entry is computed by the same operations in the same order as the generic
@@ -222,7 +222,7 @@ preset!(
 );
 
 /// Config of `steepest_descent`: the norm (required) and whether the step is normalized
-/// (default `true`, [M] eq. 3).
+/// (default `true`, \[M\] eq. 3).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SteepestDescentParams {

@@ -47,7 +47,7 @@
 //!
 //! Every block must be present with its exact shape, and every tensor must be used: a bias
 //! tensor (`bias`, `0.bias`, …) is reported as such — the models here are bias-free, which is
-//! what makes them positively homogeneous (f(x; cθ) = c^L f(x; θ), [M] §2, [F] §2), and a
+//! what makes them positively homogeneous (f(x; cθ) = c^L f(x; θ), \[M\] §2, \[F\] §2), and a
 //! silently dropped bias would change f. Other unused tensors are errors too.
 
 mod dtype;

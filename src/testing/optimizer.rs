@@ -29,7 +29,7 @@
 //!   gradient when also `momentum_free`;
 //! * `momentum_free` — the Δ sequence equals, bitwise (or within `steepest_descent_tol`), that
 //!   of [`SteepestDescent`]`{ norm: implicit_norm(layout, None), normalized }` with the declared
-//!   `normalized` ([M] eq. 3 / [F] eq. 1).
+//!   `normalized` (\[M\] eq. 3 / \[F\] eq. 1).
 
 use super::{ensure, run_property, IntoBoxedOptimizer, LayoutFamily};
 use crate::error::Result as CrateResult;
