@@ -50,6 +50,7 @@ use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::models::{Init, ModelSpec};
 use crate::norms::NormSpec;
+use crate::numfmt::csv_num;
 use crate::optim::{OptimizerConfig, Schedule};
 use crate::params::{Layout, Params};
 use crate::train::{StopReason, TracePoint, TrainConfig};
@@ -746,22 +747,21 @@ pub fn run_one(
             // The optimizer's own norm is always certified too (under its spec string, e.g.
             // AdaGrad's `weighted_l2` with the final state's weights), so the report can show
             // the own-norm verdict even when it is not among the requested norms.
-            let (certs, own_cert, err) = crate::theorem_case::certify(
+            match crate::kkt::check_set(
                 model.as_ref(),
                 data,
                 &res.theta,
                 &check_norms,
                 res.implicit_norm.as_ref(),
                 &cfg.check.config,
-            );
-            match err {
+            ) {
                 // Non-separated data, θ = 0, …: recorded, not fatal for the experiment.
-                Some(e) => check_error = Some(e),
-                None => {
-                    for (n, c) in check_norms.iter().zip(certs) {
+                Err(e) => check_error = Some(e.to_string()),
+                Ok(set) => {
+                    for (n, c) in check_norms.iter().zip(set.certs) {
                         check.insert(n.to_string(), c);
                     }
-                    if let Some(c) = own_cert {
+                    if let Some(c) = set.own {
                         check.entry(c.norm.clone()).or_insert(c);
                     }
                 }
@@ -835,14 +835,6 @@ pub fn read_runs(dir: &Path) -> Result<Vec<RunRecord>> {
         out.push(rec);
     }
     Ok(out)
-}
-
-fn csv_num(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v}")
-    } else {
-        String::new()
-    }
 }
 
 /// Write `DIR/trace.csv`: one row per (run, seed, trace point).

@@ -24,8 +24,8 @@
 
 use crate::error::{Error, Result};
 use crate::experiment::{read_runs, ExperimentConfig, RunRecord};
+use crate::numfmt::num;
 use crate::plots::{aggregate_series, mean_ci95, LineChart, ScatterChart, XAxis};
-use crate::theorem_case::stop_name;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -255,7 +255,7 @@ pub fn build(cfg: Option<&ExperimentConfig>, records: &[RunRecord]) -> Result<Re
             let Some(r0) = g.first() else { continue };
             let mut stops = BTreeMap::new();
             for r in &g {
-                *stops.entry(stop_name(&r.stop).to_string()).or_insert(0) += 1;
+                *stops.entry(r.stop.as_str().to_string()).or_insert(0) += 1;
             }
             let tests: Vec<f64> = g.iter().filter_map(|r| r.test_accuracy).collect();
             let walls: Vec<f64> = g.iter().map(|r| r.wall_seconds).collect();
@@ -381,20 +381,6 @@ pub fn build(cfg: Option<&ExperimentConfig>, records: &[RunRecord]) -> Result<Re
         expectations,
         figures: Vec::new(),
     })
-}
-
-/// `1.23e-4` style with 3 significant digits; `–` for NaN.
-pub fn num(v: f64) -> String {
-    if v.is_nan() {
-        "–".into()
-    } else if v == 0.0 {
-        "0".into()
-    } else if (1e-3..1e4).contains(&v.abs()) {
-        let digits = (2 - v.abs().log10().floor() as i32).max(0) as usize;
-        format!("{v:.digits$}")
-    } else {
-        format!("{v:.2e}")
-    }
 }
 
 fn short_model(model: &str) -> String {

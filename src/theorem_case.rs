@@ -61,7 +61,7 @@
 //!
 //! [`TheoremCase::run`] generates or loads the data, instantiates the model with its seed,
 //! trains (saving θ when log L first crosses each checkpoint level), runs the KKT checker
-//! ([`check_many`], DESIGN §4) at every checkpoint and at the final θ, computes the exact
+//! ([`check_set`], DESIGN §4) at every checkpoint and at the final θ, computes the exact
 //! max-margin references γ*_N for linear models ([`crate::maxmargin`], DESIGN §5) with the
 //! margin ratios γ_N(θ_T)/γ*_N, and evaluates the expectations into human-readable
 //! failures ([`CaseOutcome::failures`]). Bad files are [`Error::Config`]; nothing panics.
@@ -77,14 +77,15 @@
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::experiment::DataConfig;
-use crate::kkt::{check_many, Certificate, CheckConfig, Verdict};
+use crate::kkt::{check_set, Certificate, CheckConfig, Verdict};
 use crate::loss::Loss;
 use crate::margin::hard_margin;
 use crate::maxmargin::{max_margin, MaxMarginNorm};
 use crate::models::{Init, Model, ModelSpec};
 use crate::norms::NormSpec;
+use crate::numfmt::{sig3, sig3_floor};
 use crate::optim::{Optimizer, OptimizerConfig, Schedule};
-use crate::train::{train, StopReason, TrainConfig, TrainResult};
+use crate::train::{train, TrainConfig, TrainResult};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -364,7 +365,7 @@ impl CaseOutcome {
             optimizer: self.optimizer.clone(),
             own: self.own.clone(),
             steps: self.run.steps,
-            stop: stop_name(&self.run.stop).to_string(),
+            stop: self.run.stop.as_str().to_string(),
             final_log10_loss: sig3(self.final_log10_loss()),
             margin_ratios: self
                 .margin_ratios
@@ -462,71 +463,6 @@ pub struct CaseSummary {
     pub margin_ratios: BTreeMap<String, String>,
     /// Checked points.
     pub points: Vec<PointSummary>,
-}
-
-/// `v` with 3 significant digits in scientific notation (`"1.23e-3"`); `"nan"`, `"inf"`,
-/// `"0"` for the special values. Used for snapshots so they are stable across platforms.
-pub fn sig3(v: f64) -> String {
-    if v.is_nan() {
-        "nan".into()
-    } else if v.is_infinite() {
-        if v > 0.0 { "inf" } else { "-inf" }.into()
-    } else if v == 0.0 {
-        "0".into()
-    } else {
-        format!("{v:.2e}")
-    }
-}
-
-/// Like [`sig3`], but |v| < `floor` prints as `"<floor"` (e.g. `"<1e-6"`).
-pub fn sig3_floor(v: f64, floor: f64) -> String {
-    if v.is_finite() && v.abs() < floor {
-        format!("<{floor:e}")
-    } else {
-        sig3(v)
-    }
-}
-
-/// `"target_reached"`, `"max_steps"`, `"time_limit"`, `"diverged"`, `"zero_gradient"`,
-/// `"dead_sample"`.
-pub fn stop_name(s: &StopReason) -> &'static str {
-    match s {
-        StopReason::TargetReached => "target_reached",
-        StopReason::MaxSteps => "max_steps",
-        StopReason::TimeLimit => "time_limit",
-        StopReason::Interrupted { .. } => "interrupted",
-        StopReason::Diverged { .. } => "diverged",
-        StopReason::ZeroGradient { .. } => "zero_gradient",
-        StopReason::DeadSample { .. } => "dead_sample",
-    }
-}
-
-/// Run the checker for `norms` (and `own`) at θ: a [`CasePoint`] whose certificates follow
-/// the order of `norms`; a checker error is recorded in the point, not returned.
-pub fn certify(
-    model: &dyn Model,
-    data: &Dataset,
-    theta: &[f64],
-    norms: &[NormSpec],
-    own: Option<&NormSpec>,
-    cfg: &CheckConfig,
-) -> (Vec<Certificate>, Option<Certificate>, Option<String>) {
-    let mut all: Vec<NormSpec> = norms.to_vec();
-    let own_idx = own.map(|o| match all.iter().position(|n| n == o) {
-        Some(i) => i,
-        None => {
-            all.push(o.clone());
-            all.len() - 1
-        }
-    });
-    match check_many(model, data, theta, &all, own, cfg) {
-        Ok(mut certs) => {
-            let own_cert = own_idx.map(|i| certs[i].clone());
-            certs.truncate(norms.len());
-            (certs, own_cert, None)
-        }
-        Err(e) => (Vec::new(), None, Some(e.to_string())),
-    }
 }
 
 /// a ≥ b, false when either is NaN (so a NaN number fails every expectation).
@@ -775,7 +711,7 @@ impl TheoremCase {
                         "checkpoint log L ≤ {l} not reached (final log L = {:.4e} after {} steps, {})",
                         run.log_loss,
                         run.steps,
-                        stop_name(&run.stop)
+                        run.stop.as_str()
                     )),
                 }
             }
@@ -786,8 +722,13 @@ impl TheoremCase {
         }
         let mut points = Vec::with_capacity(targets.len());
         for (label, level, step, log_loss, theta) in targets {
+            // Certificates in the order of the checked norms; a checker error (θ does not
+            // separate the data, …) is recorded in the point, not returned.
             let (certificates, own, error) =
-                certify(model, data, theta, &setup.norms, own_spec.as_ref(), &cfg);
+                match check_set(model, data, theta, &setup.norms, own_spec.as_ref(), &cfg) {
+                    Ok(set) => (set.certs, set.own, None),
+                    Err(e) => (Vec::new(), None, Some(e.to_string())),
+                };
             points.push(CasePoint {
                 label,
                 level,
@@ -850,10 +791,10 @@ impl TheoremCase {
             f.push(format!("training failed: {:?}", o.run.stop));
         }
         if let Some(s) = &e.stop {
-            if stop_name(&o.run.stop) != s {
+            if o.run.stop.as_str() != s {
                 f.push(format!(
                     "stop reason {} (expected {s}) after {} steps, log L = {:.4e}",
-                    stop_name(&o.run.stop),
+                    o.run.stop.as_str(),
                     o.run.steps,
                     o.run.log_loss
                 ));
@@ -1009,16 +950,6 @@ eta0 = 0.1
 norms = ["l2"]
 own = "l2"
 "#;
-
-    #[test]
-    fn sig3_rounds_to_three_significant_digits() {
-        assert_eq!(sig3(0.0012345), "1.23e-3");
-        assert_eq!(sig3(-2.0), "-2.00e0");
-        assert_eq!(sig3(0.0), "0");
-        assert_eq!(sig3(f64::NAN), "nan");
-        assert_eq!(sig3_floor(3e-9, 1e-6), "<1e-6");
-        assert_eq!(sig3_floor(3e-3, 1e-6), "3.00e-3");
-    }
 
     #[test]
     fn a_minimal_case_parses_and_runs() {

@@ -47,9 +47,9 @@ use crate::kkt::{check_many, same_norm_on, Certificate, CheckConfig, Verdict};
 use crate::loss::Loss;
 use crate::models::{Init, ModelSpec};
 use crate::norms::NormSpec;
+use crate::numfmt::kappa_with_bound;
 use crate::optim::{Optimizer, Schedule, ScheduleClass};
 use crate::params::Layout;
-use crate::theorem_case::stop_name;
 use crate::train::{train, TrainConfig};
 use serde::{Deserialize, Serialize};
 
@@ -413,9 +413,8 @@ impl WhichNormReport {
                 let cell = &c.cells[i];
                 let txt = match &cell.certificate {
                     Some(k) => format!(
-                        "{:.2e} ({:.2e}) {}",
-                        k.kappa,
-                        k.kappa_lower_bound,
+                        "{} {}",
+                        kappa_with_bound(k.kappa, k.kappa_lower_bound),
                         k.verdict.as_str()
                     ),
                     None => "n/a".to_string(),
@@ -489,7 +488,7 @@ pub fn run_case(
         }
     };
     ev.steps = run.steps;
-    ev.stop = stop_name(&run.stop).to_string();
+    ev.stop = run.stop.as_str().to_string();
     ev.final_log10_loss = run.log_loss / std::f64::consts::LN_10;
     ev.train_seconds = run.wall_seconds;
     if run.stop.is_failure() {

@@ -21,7 +21,8 @@ use implicit_bias::error::Result;
 use implicit_bias::norms::NormSpec;
 use implicit_bias::optim::{AdaGrad, Optimizer, ScaledGrad, ScheduleClass, State};
 use implicit_bias::params::Layout;
-use implicit_bias::theorem_case::{sig3, TheoremCase};
+use implicit_bias::numfmt::sig3;
+use implicit_bias::theorem_case::TheoremCase;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

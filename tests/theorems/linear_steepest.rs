@@ -28,7 +28,8 @@ use implicit_bias::kkt::{check_many, CheckConfig, Verdict};
 use implicit_bias::maxmargin::{max_margin, MaxMarginNorm};
 use implicit_bias::models::Linear;
 use implicit_bias::norms::NormSpec;
-use implicit_bias::theorem_case::{sig3, sig3_floor, CaseOutcome};
+use implicit_bias::numfmt::{sig3, sig3_floor};
+use implicit_bias::theorem_case::CaseOutcome;
 use std::collections::BTreeMap;
 
 const NORMS: [&str; 3] = ["l1", "l2", "linf"];
