@@ -74,9 +74,8 @@
 //! other norm's KKT conditions fail by at least that much (for the stated relaxation).
 //! Norms reported `coincident` are excluded from lower-bound statements (DESIGN §4 step 7).
 
-use crate::data::Dataset;
+use crate::data::{DataConfig, Dataset};
 use crate::error::{Error, Result};
-use crate::experiment::DataConfig;
 use crate::kkt::{check_set, Certificate, CheckConfig, Verdict};
 use crate::loss::Loss;
 use crate::margin::hard_margin;
