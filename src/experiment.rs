@@ -118,9 +118,9 @@ pub struct TrainSection {
     /// Seeds (each run is repeated per seed; the seed drives the initialization).
     #[serde(default = "default_seeds")]
     pub seeds: Vec<u64>,
-    /// Norms to trace margins under (spec strings).
+    /// Norms to trace margins under (written as spec strings, e.g. `"l2"`, `"hybrid:1:1"`).
     #[serde(default)]
-    pub norms: Vec<String>,
+    pub norms: Vec<NormSpec>,
     /// Trace points per decade of steps.
     #[serde(default = "default_per_decade")]
     pub trace_per_decade: u32,
@@ -134,9 +134,9 @@ pub struct CheckSection {
     /// Run the checker on the final θ of every run.
     #[serde(default = "default_true")]
     pub enabled: bool,
-    /// Norms to check (default: the traced norms `[train].norms`).
+    /// Norms to check (spec strings; default: the traced norms `[train].norms`).
     #[serde(default)]
-    pub norms: Option<Vec<String>>,
+    pub norms: Option<Vec<NormSpec>>,
     /// Check only the runs with these seeds (default: every seed). The checker costs seconds
     /// to a minute per norm at m ≈ 500, p ≈ 4 000, so large grids check a subset.
     #[serde(default)]
@@ -266,14 +266,6 @@ impl ExperimentConfig {
             }
         }
         for n in self.report.expect_top.keys() {
-            NormSpec::parse(n)?;
-        }
-        for n in self
-            .train
-            .norms
-            .iter()
-            .chain(self.check.norms.iter().flatten())
-        {
             NormSpec::parse(n)?;
         }
         self.check.config.validate()?;
@@ -503,12 +495,7 @@ pub fn run_one(
     let spec = ModelSpec::parse(&job.spec)?;
     let (model, theta0) = spec.instantiate(data.d(), &cfg.model.init, seed)?;
     let opt = run.optimizer.build()?;
-    let norms: Vec<NormSpec> = cfg
-        .train
-        .norms
-        .iter()
-        .map(|n| NormSpec::parse(n))
-        .collect::<Result<_>>()?;
+    let norms = &cfg.train.norms;
     let schedule = run.schedule_for(&job.spec);
     let tc = TrainConfig {
         schedule,
@@ -562,13 +549,7 @@ pub fn run_one(
         Some(v) => v.contains(&seed),
     };
     if cfg.check.enabled && !interrupted && check_this_seed {
-        let check_norms: Vec<NormSpec> = match &cfg.check.norms {
-            Some(v) => v
-                .iter()
-                .map(|n| NormSpec::parse(n))
-                .collect::<Result<_>>()?,
-            None => norms.clone(),
-        };
+        let check_norms: &[NormSpec] = cfg.check.norms.as_deref().unwrap_or(norms);
         if !check_norms.is_empty() {
             // The optimizer's own norm is always certified too (under its spec string, e.g.
             // AdaGrad's `weighted_l2` with the final state's weights), so the report can show
@@ -577,7 +558,7 @@ pub fn run_one(
                 model.as_ref(),
                 data,
                 &res.theta,
-                &check_norms,
+                check_norms,
                 res.implicit_norm.as_ref(),
                 &cfg.check.config,
             ) {

@@ -130,19 +130,19 @@ pub struct CaseTrain {
     pub trace_per_decade: u32,
     /// Extra norms to trace margins under (the checked norms are always traced).
     #[serde(default)]
-    pub trace_norms: Vec<String>,
+    pub trace_norms: Vec<NormSpec>,
 }
 
 /// `[check]` of a case: the norms and the checker's tolerances.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseCheck {
-    /// Norm spec strings to certify.
-    pub norms: Vec<String>,
+    /// Norms to certify (written as spec strings).
+    pub norms: Vec<NormSpec>,
     /// The expected own norm: a spec string, or `"implicit"` for the optimizer's
     /// [`Optimizer::implicit_norm`] read from its final state. `None`: no own norm.
     #[serde(default)]
-    pub own: Option<String>,
+    pub own: Option<OwnNorm>,
     /// Override of [`CheckConfig::kappa_kkt`].
     #[serde(default)]
     pub kappa_kkt: Option<f64>,
@@ -168,6 +168,53 @@ pub struct CaseCheck {
     /// Compute the trajectory certificate too (default false).
     #[serde(default)]
     pub trajectory: bool,
+}
+
+/// The expected own norm of a case (`[check] own`): a norm, or the keyword `"implicit"`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OwnNorm {
+    /// `"implicit"`: the norm the optimizer reports with its final state
+    /// ([`Optimizer::implicit_norm`]).
+    Implicit,
+    /// A fixed norm (its spec string).
+    Norm(NormSpec),
+}
+
+impl OwnNorm {
+    /// The norm for a run whose optimizer reports `implicit` as its implicit norm.
+    pub fn resolve(&self, implicit: Option<&NormSpec>) -> Option<NormSpec> {
+        match self {
+            OwnNorm::Implicit => implicit.cloned(),
+            OwnNorm::Norm(n) => Some(n.clone()),
+        }
+    }
+}
+
+impl Serialize for OwnNorm {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            OwnNorm::Implicit => ser.serialize_str("implicit"),
+            OwnNorm::Norm(n) => n.serialize(ser),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for OwnNorm {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Keyword(String),
+            Norm(NormSpec),
+        }
+        match Repr::deserialize(de)? {
+            Repr::Keyword(k) if k == "implicit" => Ok(OwnNorm::Implicit),
+            Repr::Keyword(s) => NormSpec::parse(&s)
+                .map(OwnNorm::Norm)
+                .map_err(serde::de::Error::custom),
+            Repr::Norm(n) => Ok(OwnNorm::Norm(n)),
+        }
+    }
 }
 
 /// `[expect]`: what the theory implies for this case. Every field is optional; a missing
@@ -532,16 +579,9 @@ impl TheoremCase {
                 "[check]: norms must not be empty".into(),
             )));
         }
-        for n in self.check.norms.iter().chain(&self.train.trace_norms) {
-            NormSpec::parse(n).map_err(ctx)?;
-        }
-        if let Some(o) = &self.check.own {
-            if o != "implicit" {
-                NormSpec::parse(o).map_err(ctx)?;
-            }
-        }
+        let checked = self.norm_names();
         for key in self.expect.verdicts.keys() {
-            if key != "own" && key != "others" && !self.check.norms.contains(key) {
+            if key != "own" && key != "others" && !checked.contains(key) {
                 return Err(ctx(Error::Config(format!(
                     "[expect] verdicts: `{key}` is not a checked norm (nor `own` / `others`)"
                 ))));
@@ -553,7 +593,7 @@ impl TheoremCase {
             .keys()
             .chain(self.expect.max_margin_ratio.keys())
         {
-            if mm_norm(key).is_none() || !self.check.norms.contains(key) {
+            if mm_norm(key).is_none() || !checked.contains(key) {
                 return Err(ctx(Error::Config(format!(
                     "[expect] margin ratio for `{key}`: needs a checked norm among l1, l2, linf"
                 ))));
@@ -604,13 +644,9 @@ impl TheoremCase {
         cfg
     }
 
-    /// The checked norms, parsed.
-    pub fn norms(&self) -> Result<Vec<NormSpec>> {
-        self.check
-            .norms
-            .iter()
-            .map(|n| NormSpec::parse(n))
-            .collect()
+    /// The spec strings of the checked norms, in order.
+    pub fn norm_names(&self) -> Vec<String> {
+        self.check.norms.iter().map(|n| n.to_string()).collect()
     }
 
     /// Data, model, θ0 and the training configuration.
@@ -619,20 +655,15 @@ impl TheoremCase {
         let spec = ModelSpec::parse(&self.model.spec)?;
         let (model, theta0) = spec.instantiate(data.d(), &self.model.init, self.model.seed)?;
         model.validate_data(&data)?;
-        let norms = self.norms()?;
+        let norms = self.check.norms.clone();
         let mut trace_norms = norms.clone();
-        for n in &self.train.trace_norms {
-            let s = NormSpec::parse(n)?;
-            if !trace_norms.contains(&s) {
-                trace_norms.push(s);
-            }
-        }
-        if let Some(o) = &self.check.own {
-            if o != "implicit" {
-                let s = NormSpec::parse(o)?;
-                if !trace_norms.contains(&s) {
-                    trace_norms.push(s);
-                }
+        let own = match &self.check.own {
+            Some(OwnNorm::Norm(n)) => Some(n),
+            _ => None,
+        };
+        for n in self.train.trace_norms.iter().chain(own) {
+            if !trace_norms.contains(n) {
+                trace_norms.push(n.clone());
             }
         }
         let train = TrainConfig {
@@ -680,14 +711,14 @@ impl TheoremCase {
         let model = setup.model.as_ref();
         let data = &setup.data;
         let cfg = self.check_config();
-        let own_spec: Option<NormSpec> = match self.check.own.as_deref() {
-            None => None,
-            Some("implicit") => run.implicit_norm.clone(),
-            Some(s) => Some(NormSpec::parse(s)?),
-        };
+        let own_spec: Option<NormSpec> = self
+            .check
+            .own
+            .as_ref()
+            .and_then(|o| o.resolve(run.implicit_norm.as_ref()));
         let own_name = own_spec.as_ref().map(|s| s.to_string());
         let mut failures = Vec::new();
-        if self.check.own.as_deref() == Some("implicit") && own_spec.is_none() {
+        if self.check.own == Some(OwnNorm::Implicit) && own_spec.is_none() {
             failures.push("the optimizer reports no implicit norm for its final state".into());
         }
 
@@ -743,13 +774,14 @@ impl TheoremCase {
         let mut references = BTreeMap::new();
         let mut margin_ratios = BTreeMap::new();
         if ModelSpec::parse(&self.model.spec)? == ModelSpec::Linear {
-            for (name, spec) in self.check.norms.iter().zip(&setup.norms) {
-                if let Some(mm) = mm_norm(name) {
+            for spec in &setup.norms {
+                let name = spec.to_string();
+                if let Some(mm) = mm_norm(&name) {
                     let reference = max_margin(data, mm)?;
                     let norm = spec.build(model.layout())?;
                     let g = hard_margin(model, data, &run.theta, norm.as_ref())?;
                     references.insert(name.clone(), reference.margin);
-                    margin_ratios.insert(name.clone(), g / reference.margin);
+                    margin_ratios.insert(name, g / reference.margin);
                 }
             }
         }
@@ -766,7 +798,7 @@ impl TheoremCase {
             theorem: self.theorem.clone(),
             optimizer: self.optimizer.name(),
             model: self.model.spec.clone(),
-            norms: self.check.norms.clone(),
+            norms: self.norm_names(),
             own: own_name,
             own_spec,
             points,
