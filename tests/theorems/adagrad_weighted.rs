@@ -19,9 +19,9 @@
 use crate::common::*;
 use implicit_bias::error::Result;
 use implicit_bias::norms::NormSpec;
+use implicit_bias::numfmt::sig3;
 use implicit_bias::optim::{AdaGrad, Optimizer, ScaledGrad, ScheduleClass, State};
 use implicit_bias::params::Layout;
-use implicit_bias::numfmt::sig3;
 use implicit_bias::theorem_case::TheoremCase;
 use serde::Serialize;
 use std::collections::BTreeMap;
