@@ -67,10 +67,11 @@ pub fn log10_1(v: f64) -> String {
     }
 }
 
-/// Like [`log10_1`], but 0 ≤ v < `floor` prints as `"<log10(floor)"` (e.g. `"<-6"` for
-/// `floor = 1e-6`): values below the floor are solver noise.
+/// Like [`log10_1`], but a finite v < `floor` (zero and negative values included) prints as
+/// `"<log10(floor)"` (e.g. `"<-6"` for `floor = 1e-6`): values below the floor are solver
+/// noise.
 pub fn log10_1_floor(v: f64, floor: f64) -> String {
-    if v.is_finite() && (0.0..floor).contains(&v) {
+    if v.is_finite() && v < floor {
         format!("<{}", floor.log10().round())
     } else {
         log10_1(v)
@@ -133,6 +134,8 @@ mod tests {
         assert_eq!(log10_1(f64::INFINITY), "inf");
         assert_eq!(log10_1_floor(3e-9, 1e-6), "<-6");
         assert_eq!(log10_1_floor(0.0, 1e-6), "<-6");
+        assert_eq!(log10_1_floor(-1e-9, 1e-6), "<-6");
+        assert_eq!(log10_1_floor(f64::NAN, 1e-6), "nan");
         assert_eq!(log10_1_floor(3e-3, 1e-6), "-2.5");
     }
 

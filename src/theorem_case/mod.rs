@@ -90,4 +90,4 @@ mod summary;
 
 pub use run::{CaseOutcome, CasePoint, CaseSetup};
 pub use schema::{CaseCheck, CaseModel, CaseTrain, Expectations, OwnNorm, TheoremCase};
-pub use summary::{CaseSummary, NormSummary, PointSummary};
+pub use summary::{CaseSummary, NormSummary, PointSummary, KAPPA_FLOOR};

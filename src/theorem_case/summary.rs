@@ -1,14 +1,30 @@
-//! Rounded, serializable summaries of case outcomes for the snapshots of the theorem suite.
+//! Rounded, serializable summaries of case outcomes for the snapshots of the theorem suite
+//! (`snapshots/theorems__*.snap`, insta YAML).
+//!
+//! A snapshot records what the theory is about — verdicts — and numbers only as coarsely as
+//! they are stable, so that a harmless change of the linear algebra (1e-14 rounding, which
+//! the LPs and polar factors amplify to the 2nd–3rd digit of κ) does not re-accept them:
+//!
+//! | field | format | example |
+//! |---|---|---|
+//! | `verdict` | the checker's verdict | `kkt` |
+//! | `log10_kappa`, `log10_kappa_lb`, `log10_eps_rel` | log10 of κ, of its certified lower bound and of ε_rel, one decimal ([`log10_1_floor`]); below 10⁻⁶ (solver noise at these sizes) `"<-6"` | `"-2.3"` |
+//! | `margin`, `margin_ratios` | 3 significant digits ([`sig3`]): margins are trained quantities and do not move with the checker's rounding | `"9.83e-1"` |
+//! | `steps`, `stop` | exact | `200000`, `max_steps` |
+//! | `final_log10_loss`, `log10_loss` | log10 L, 3 significant digits | `"-1.00e3"` |
+//!
+//! A tenth of a decade is a factor 1.26, so κ that jitters by a few per cent keeps its string
+//! except next to a rounding boundary; a verdict change always shows.
 
 use super::run::{CaseOutcome, CasePoint};
 use crate::kkt::{Certificate, Verdict};
-use crate::numfmt::{sig3, sig3_floor};
+use crate::numfmt::{log10_1_floor, sig3};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 impl CaseOutcome {
-    /// A rounded, serializable summary for snapshots (3 significant digits; κ and its
-    /// bound below 10⁻⁶ print as `<1e-6`, which is solver noise at these sizes).
+    /// A rounded, serializable summary for snapshots (format: module docs of
+    /// `theorem_case/summary.rs`).
     pub fn summary(&self) -> CaseSummary {
         CaseSummary {
             case: self.name.clone(),
@@ -27,19 +43,22 @@ impl CaseOutcome {
     }
 }
 
+/// κ-like numbers (gaps, lower bounds, residuals) below this print as `"<-6"`.
+pub const KAPPA_FLOOR: f64 = 1e-6;
+
 /// Rounded per-norm numbers of one certificate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NormSummary {
-    /// γ_N(θ).
-    pub margin: String,
-    /// κ (achieved).
-    pub kappa: String,
-    /// Certified lower bound on κ.
-    pub kappa_lb: String,
-    /// ε_rel = ‖r‖₂/N.
-    pub eps_rel: String,
     /// Verdict.
     pub verdict: Verdict,
+    /// γ_N(θ), 3 significant digits.
+    pub margin: String,
+    /// log10 κ (achieved gap), one decimal.
+    pub log10_kappa: String,
+    /// log10 of the certified lower bound on κ, one decimal.
+    pub log10_kappa_lb: String,
+    /// log10 ε_rel (ε_rel = ‖r‖₂/N), one decimal.
+    pub log10_eps_rel: String,
 }
 
 /// Rounded summary of one checked point.
@@ -84,11 +103,11 @@ impl NormSummary {
     /// Round one certificate.
     pub fn from_cert(c: &Certificate) -> NormSummary {
         NormSummary {
-            margin: sig3(c.margin),
-            kappa: sig3_floor(c.kappa, 1e-6),
-            kappa_lb: sig3_floor(c.kappa_lower_bound, 1e-6),
-            eps_rel: sig3_floor(c.eps_rel, 1e-6),
             verdict: c.verdict,
+            margin: sig3(c.margin),
+            log10_kappa: log10_1_floor(c.kappa, KAPPA_FLOOR),
+            log10_kappa_lb: log10_1_floor(c.kappa_lower_bound, KAPPA_FLOOR),
+            log10_eps_rel: log10_1_floor(c.eps_rel, KAPPA_FLOOR),
         }
     }
 }

@@ -234,7 +234,7 @@ fn adagrad_own_kappa_is_recorded_and_trends_down() {
         .map(|o| {
             (
                 o.name.clone(),
-                o.own_kappas().iter().map(|k| sig3(*k)).collect(),
+                o.own_kappas().iter().map(|k| log_kappa(*k)).collect(),
             )
         })
         .collect();
