@@ -28,7 +28,7 @@
 //! * `markdown.rs` — `report.md` ([`Report::markdown`]);
 //! * `figures.rs` — the SVG figures ([`Report::render_figures`]);
 //! * `compare.rs` — differences between two reports ([`compare`]);
-//! * this file — writing a report and loading an experiment directory ([`write`],
+//! * this file — writing a report and loading an experiment directory ([`write()`],
 //!   [`load_dir`], [`regenerate`]).
 
 mod aggregate;

@@ -19,7 +19,7 @@ pub struct StandardCase {
     pub description: &'static str,
     /// The dataset (seeded generator).
     pub data: fn() -> Result<Dataset>,
-    /// A [`ModelSpec`] string.
+    /// A [`crate::models::ModelSpec`] string.
     pub model: &'static str,
     /// Initialization (the seed is `init_seed`).
     pub init: Init,

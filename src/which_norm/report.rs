@@ -92,7 +92,7 @@ pub enum Answer {
     NoneOfPanel,
 }
 
-/// Result of [`which_norm`].
+/// Result of [`crate::which_norm::which_norm`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WhichNormReport {
     /// The optimizer's name.
