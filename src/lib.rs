@@ -31,7 +31,8 @@
 //! * [`optim`] — every optimizer of the theory, with its implicit norm;
 //! * [`margin`] — hard and soft margins under any norm;
 //! * [`train`] — the full-batch training loop with a log-spaced trace;
-//! * [`experiment`] — TOML experiment configs and the `run` command.
+//! * [`experiment`] — TOML experiment configs and the `run` command;
+//! * [`numfmt`] — the number formats of reports, tables and snapshots.
 //!
 //! ## Example
 //!
@@ -70,6 +71,7 @@ pub mod margin;
 pub mod maxmargin;
 pub mod models;
 pub mod norms;
+pub mod numfmt;
 pub mod optim;
 pub mod params;
 pub mod params_io;

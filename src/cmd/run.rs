@@ -7,6 +7,7 @@ use implicit_bias::error::{Error, Result};
 use implicit_bias::experiment::{
     run_grid, ExperimentConfig, GridHooks, GridOptions, Job, RunRecord,
 };
+use implicit_bias::numfmt::kappa_with_bound;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -226,7 +227,7 @@ pub fn print_table(records: &[RunRecord]) {
         for n in norms {
             print!(" {:>14.6e}", r.margins.get(n).copied().unwrap_or(f64::NAN));
         }
-        println!("  {}", implicit_bias::theorem_case::stop_name(&r.stop));
+        println!("  {}", r.stop.as_str());
     }
     let checked: Vec<String> = records
         .iter()
@@ -257,9 +258,8 @@ pub fn print_table(records: &[RunRecord]) {
         for n in &checked {
             let cell = match r.check.get(n) {
                 Some(c) => format!(
-                    "{:.2e} ({:.2e}) {}",
-                    c.kappa,
-                    c.kappa_lower_bound,
+                    "{} {}",
+                    kappa_with_bound(c.kappa, c.kappa_lower_bound),
                     c.verdict.as_str()
                 ),
                 None => "-".into(),
@@ -311,7 +311,7 @@ pub fn compare(a: &Path, b: &Path, tol: f64, json: bool) -> Result<bool> {
         );
         return Ok(changed.is_empty());
     }
-    use implicit_bias::report::num;
+    use implicit_bias::numfmt::num;
     println!(
         "compare {} → {}: {} of {} (model, run, norm) cells changed (relative margin tolerance {tol})",
         a.display(),

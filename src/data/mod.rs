@@ -3,17 +3,21 @@
 //! Loaders ([`load_csv`], [`load_json`], [`load_idx`], [`load`] by extension) validate
 //! everything (finite features, labels exactly ±1, m ≥ 1, consistent d) and report the
 //! offending line/field. Generators ([`generators`]) are deterministic from a `u64` seed
-//! through `rand_chacha`.
+//! through `rand_chacha`. [`DataConfig`] is the `[data]` section of experiment configs and
+//! theorem cases: a file or a generator ([`GeneratorConfig`]), loaded with
+//! [`DataConfig::load`].
 
 use crate::error::{Error, Result};
 use nalgebra::DMatrix;
 
 pub mod generators;
 mod loaders;
+mod source;
 
 pub use loaders::{
     formats_catalogue, load, load_csv, load_idx, load_json, parse_csv, parse_json, save_csv,
 };
+pub use source::{DataConfig, GeneratorConfig};
 
 /// A validated binary-classification dataset.
 ///

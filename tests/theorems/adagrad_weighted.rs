@@ -19,11 +19,12 @@
 use crate::common::*;
 use implicit_bias::error::Result;
 use implicit_bias::norms::NormSpec;
+use implicit_bias::numfmt::sig3;
 use implicit_bias::optim::{
     AdaGrad, Claims, OptState, Optimizer, ScaledGrad, ScheduleClass, Step, UpdateRule,
 };
 use implicit_bias::params::Layout;
-use implicit_bias::theorem_case::{sig3, TheoremCase};
+use implicit_bias::theorem_case::TheoremCase;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -236,7 +237,7 @@ fn adagrad_own_kappa_is_recorded_and_trends_down() {
         .map(|o| {
             (
                 o.name.clone(),
-                o.own_kappas().iter().map(|k| sig3(*k)).collect(),
+                o.own_kappas().iter().map(|k| log_kappa(*k)).collect(),
             )
         })
         .collect();

@@ -17,7 +17,8 @@
 //! any practical budget (ℓ2 κ 0.058 after 3·10⁵ steps); asserted is the trend only.
 
 use crate::common::*;
-use implicit_bias::theorem_case::{sig3, CaseOutcome};
+use implicit_bias::numfmt::sig3;
+use implicit_bias::theorem_case::CaseOutcome;
 use serde::Serialize;
 
 /// Regime-switch numbers of one run (rounded for the snapshot).

@@ -2,7 +2,8 @@
 //! on both cores, printing a table, the insta settings (snapshots in the top-level
 //! `snapshots/`, DESIGN §7).
 
-use implicit_bias::theorem_case::{CaseOutcome, TheoremCase};
+use implicit_bias::numfmt::log10_1_floor;
+use implicit_bias::theorem_case::{CaseOutcome, TheoremCase, KAPPA_FLOOR};
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -168,6 +169,13 @@ pub fn insta_settings() -> insta::Settings {
     s.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
     s.set_prepend_module_to_snapshot(false);
     s
+}
+
+/// A κ-like number (gap, lower bound, residual) in the snapshot format of
+/// `CaseOutcome::summary`: log10 to one decimal, `<-6` below 10⁻⁶ (see
+/// `src/theorem_case/summary.rs`), so snapshots do not churn on rounding.
+pub fn log_kappa(v: f64) -> String {
+    log10_1_floor(v, KAPPA_FLOOR)
 }
 
 /// A markdown verdict matrix (optimizer × norm, "verdict (κ)") of the final checked points.

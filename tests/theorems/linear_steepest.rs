@@ -28,7 +28,8 @@ use implicit_bias::kkt::{check_many, CheckConfig, Verdict};
 use implicit_bias::maxmargin::{max_margin, MaxMarginNorm};
 use implicit_bias::models::Linear;
 use implicit_bias::norms::NormSpec;
-use implicit_bias::theorem_case::{sig3, sig3_floor, CaseOutcome};
+use implicit_bias::numfmt::sig3;
+use implicit_bias::theorem_case::CaseOutcome;
 use std::collections::BTreeMap;
 
 const NORMS: [&str; 3] = ["l1", "l2", "linf"];
@@ -105,10 +106,10 @@ fn exact_solutions_calibrate_the_checker() {
             row.insert(
                 s.to_string(),
                 format!(
-                    "κ {} lb {} {}",
-                    sig3_floor(cert.kappa, 1e-6),
-                    sig3_floor(cert.kappa_lower_bound, 1e-6),
-                    cert.verdict
+                    "{} log10 κ {} lb {}",
+                    cert.verdict,
+                    log_kappa(cert.kappa),
+                    log_kappa(cert.kappa_lower_bound)
                 ),
             );
             if *s == own {

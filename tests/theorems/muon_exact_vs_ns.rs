@@ -17,7 +17,7 @@
 //! γ_msp(NS)/γ_msp(exact).
 
 use crate::common::*;
-use implicit_bias::theorem_case::sig3;
+use implicit_bias::numfmt::sig3;
 use std::collections::BTreeMap;
 
 /// Thresholds (measured ReLU² / ReLU):

@@ -17,8 +17,8 @@
 //! decrease γ̃ at all), and γ̃ must grow overall.
 
 use crate::common::*;
+use implicit_bias::numfmt::sig3;
 use implicit_bias::optim::OptimizerConfig;
-use implicit_bias::theorem_case::sig3;
 use std::collections::BTreeMap;
 
 /// Relative tolerance for a decrease of γ̃ between consecutive trace points.

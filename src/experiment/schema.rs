@@ -1,0 +1,279 @@
+//! The experiment config schema: the sections of an experiment TOML file (module docs of
+//! [`crate::experiment`] show the format), parsing with errors that name the key, and the
+//! semantic checks beyond the schema ([`ExperimentConfig::validate`]).
+
+use crate::data::DataConfig;
+use crate::error::{Error, Result};
+use crate::loss::Loss;
+use crate::models::{Init, ModelSpec};
+use crate::norms::NormSpec;
+use crate::optim::{OptimizerConfig, Schedule};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// `[model]` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// Model spec string (see [`ModelSpec`]); or give several in `specs`.
+    #[serde(default)]
+    pub spec: String,
+    /// Several model specs (e.g. the same net with ReLU and ReLU²): every run × seed is
+    /// trained on each. Use either `spec` or `specs`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub specs: Vec<String>,
+    /// Initialization (default Kaiming-normal × 0.01, [M] App. D).
+    #[serde(default)]
+    pub init: Init,
+}
+
+impl ModelConfig {
+    /// The model specs of the grid (`specs`, or the single `spec`).
+    pub fn all_specs(&self) -> Vec<String> {
+        if self.specs.is_empty() {
+            vec![self.spec.clone()]
+        } else {
+            self.specs.clone()
+        }
+    }
+}
+
+fn default_max_steps() -> u64 {
+    100_000
+}
+fn default_per_decade() -> u32 {
+    20
+}
+fn default_seeds() -> Vec<u64> {
+    vec![0]
+}
+
+/// `[train]` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainSection {
+    /// `"exponential"` (default) or `"logistic"`.
+    #[serde(default)]
+    pub loss: Loss,
+    /// Stop at L ≤ target_loss (plain value, > 0).
+    #[serde(default)]
+    pub target_loss: Option<f64>,
+    /// Stop at log L ≤ target_log_loss (natural log), for targets below 1e-308.
+    #[serde(default)]
+    pub target_log_loss: Option<f64>,
+    /// Step cap per run.
+    #[serde(default = "default_max_steps")]
+    pub max_steps: u64,
+    /// Wall-clock cap per run, seconds.
+    #[serde(default)]
+    pub time_limit_secs: Option<f64>,
+    /// Seeds (each run is repeated per seed; the seed drives the initialization).
+    #[serde(default = "default_seeds")]
+    pub seeds: Vec<u64>,
+    /// Norms to trace margins under (written as spec strings, e.g. `"l2"`, `"hybrid:1:1"`).
+    #[serde(default)]
+    pub norms: Vec<NormSpec>,
+    /// Trace points per decade of steps.
+    #[serde(default = "default_per_decade")]
+    pub trace_per_decade: u32,
+}
+
+/// `[check]` section: the KKT checker on every final θ (DESIGN §4). Optional; by default
+/// every traced norm is checked with the checker's default tolerances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSection {
+    /// Run the checker on the final θ of every run.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Norms to check (spec strings; default: the traced norms `[train].norms`).
+    #[serde(default)]
+    pub norms: Option<Vec<NormSpec>>,
+    /// Check only the runs with these seeds (default: every seed). The checker costs seconds
+    /// to a minute per norm at m ≈ 500, p ≈ 4 000, so large grids check a subset.
+    #[serde(default)]
+    pub seeds: Option<Vec<u64>>,
+    /// Checker configuration (τ, kink tolerance, κ thresholds, backend, …); fields not given
+    /// keep their defaults (see `kkt::CheckConfig`).
+    #[serde(default)]
+    pub config: crate::kkt::CheckConfig,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Default for CheckSection {
+    fn default() -> Self {
+        CheckSection {
+            enabled: true,
+            norms: None,
+            seeds: None,
+            config: crate::kkt::CheckConfig::default(),
+        }
+    }
+}
+
+/// One `[[runs]]` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// Label used in file names and tables (default: the optimizer name).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The optimizer.
+    pub optimizer: OptimizerConfig,
+    /// The learning-rate schedule.
+    pub schedule: Schedule,
+    /// Per-model overrides of `schedule` (model spec → schedule), for grids over several
+    /// model specs whose step sizes differ (e.g. ReLU vs ReLU² nets).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub schedules: BTreeMap<String, Schedule>,
+}
+
+impl RunConfig {
+    /// The schedule for model spec `spec`.
+    pub fn schedule_for(&self, spec: &str) -> Schedule {
+        self.schedules.get(spec).copied().unwrap_or(self.schedule)
+    }
+
+    /// The label (explicit or the optimizer's name).
+    pub fn label(&self) -> String {
+        self.label.clone().unwrap_or_else(|| self.optimizer.name())
+    }
+}
+
+/// `[report]` section: what the report should test about the results.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSection {
+    /// Expected orderings from the paper: norm spec → the run labels expected to have the
+    /// largest mean margins under that norm (the top-k labels, k = list length, must be
+    /// exactly these, in any order), checked per model. E.g.
+    /// `expect_top = { l2 = ["ngd"], linf = ["signum", "adam"], max_spectral = ["muon"] }`.
+    /// The report states for each whether the data show it, with the numbers.
+    #[serde(default)]
+    pub expect_top: BTreeMap<String, Vec<String>>,
+}
+
+/// A whole experiment file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentConfig {
+    /// Optional title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Data.
+    pub data: DataConfig,
+    /// Model.
+    pub model: ModelConfig,
+    /// Training settings shared by all runs.
+    pub train: TrainSection,
+    /// KKT checks of the final directions.
+    #[serde(default)]
+    pub check: CheckSection,
+    /// Report expectations.
+    #[serde(default)]
+    pub report: ReportSection,
+    /// The runs.
+    pub runs: Vec<RunConfig>,
+}
+
+impl ExperimentConfig {
+    /// Parse TOML text; errors name the offending key/line.
+    pub fn parse(text: &str) -> Result<Self> {
+        let cfg: ExperimentConfig =
+            toml::from_str(text).map_err(|e| Error::Config(format!("TOML: {e}")))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Read and parse a file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::parse(&text).map_err(|e| match e {
+            Error::Config(msg) => Error::Config(format!("{}: {msg}", path.display())),
+            other => other,
+        })
+    }
+
+    /// Semantic checks beyond the TOML schema.
+    pub fn validate(&self) -> Result<()> {
+        if self.runs.is_empty() {
+            return Err(Error::Config("no [[runs]] given".into()));
+        }
+        if self.train.seeds.is_empty() {
+            return Err(Error::Config("[train]: seeds must not be empty".into()));
+        }
+        if self.model.spec.is_empty() == self.model.specs.is_empty() {
+            return Err(Error::Config(
+                "[model]: give exactly one of `spec` (a string) or `specs` (a list)".into(),
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for sp in self.model.all_specs() {
+            ModelSpec::parse(&sp)?;
+            if !seen.insert(sp.clone()) {
+                return Err(Error::Config(format!("[model]: duplicate spec `{sp}`")));
+            }
+        }
+        for n in self.report.expect_top.keys() {
+            NormSpec::parse(n)?;
+        }
+        self.check.config.validate()?;
+        if let Some(t) = self.train.target_loss {
+            if !(t > 0.0 && t.is_finite()) {
+                return Err(Error::Config(format!(
+                    "[train]: target_loss must be > 0, got {t}"
+                )));
+            }
+        }
+        if self.train.target_loss.is_some() && self.train.target_log_loss.is_some() {
+            return Err(Error::Config(
+                "[train]: give target_loss or target_log_loss, not both".into(),
+            ));
+        }
+        let mut labels = std::collections::BTreeSet::new();
+        for r in &self.runs {
+            r.optimizer.build()?;
+            r.schedule.validate()?;
+            let specs = self.model.all_specs();
+            for (sp, sch) in &r.schedules {
+                sch.validate()?;
+                if !specs.contains(sp) {
+                    return Err(Error::Config(format!(
+                        "run `{}`: `schedules` names model `{sp}`, which is not in [model]",
+                        r.label()
+                    )));
+                }
+            }
+            let l = r.label();
+            if l.is_empty() || l.contains(['/', '\\']) {
+                return Err(Error::Config(format!(
+                    "run label `{l}` is not a valid file name"
+                )));
+            }
+            if !labels.insert(l.clone()) {
+                return Err(Error::Config(format!("duplicate run label `{l}`")));
+            }
+        }
+        for (n, labels) in &self.report.expect_top {
+            for l in labels {
+                if !self.runs.iter().any(|r| &r.label() == l) {
+                    return Err(Error::Config(format!(
+                        "[report] expect_top.{n}: no run labelled `{l}`"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Natural-log target loss, if any.
+    pub fn target_log_loss(&self) -> Option<f64> {
+        self.train
+            .target_log_loss
+            .or(self.train.target_loss.map(f64::ln))
+    }
+}
