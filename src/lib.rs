@@ -16,9 +16,9 @@
 //! RMSProp/Adam with a fixed ε > 0 and a trajectory-dependent weighted ℓ2 norm for AdaGrad.
 //!
 //! References used throughout the docs:
-//! * **[M]** — implicit bias of momentum-based optimizers on smooth homogeneous models;
-//! * **[F]** — Flavors of Margin: implicit bias of steepest descent in homogeneous networks;
-//! * **[A]** — implicit bias of adaptive optimization (AdaGrad, RMSProp) on homogeneous nets.
+//! * **\[M\]** — implicit bias of momentum-based optimizers on smooth homogeneous models;
+//! * **\[F\]** — Flavors of Margin: implicit bias of steepest descent in homogeneous networks;
+//! * **\[A\]** — implicit bias of adaptive optimization (AdaGrad, RMSProp) on homogeneous nets.
 //!
 //! Adding your own optimizer, norm, model, dataset or theorem case: see `CONTRIBUTING.md`
 //! in the repository root.
@@ -56,8 +56,6 @@
 //! ```
 
 #![deny(missing_docs)]
-// Paper citations are written [M], [F], [A] (not intra-doc links).
-#![allow(rustdoc::broken_intra_doc_links)]
 
 pub mod catalogue;
 pub mod data;

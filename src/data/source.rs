@@ -41,7 +41,7 @@ pub enum GeneratorConfig {
         /// Seed.
         seed: u64,
     },
-    /// Sparse ReLU teacher of [F] eq. 14.
+    /// Sparse ReLU teacher of \[F\] eq. 14.
     ReluTeacher {
         /// Samples.
         m: usize,
@@ -56,7 +56,7 @@ pub enum GeneratorConfig {
         /// Seed of the samples.
         seed: u64,
     },
-    /// The 100-point 2-D dataset of [A] App. F.3.
+    /// The 100-point 2-D dataset of \[A\] App. F.3.
     #[serde(rename = "two_clusters_2d", alias = "two_clusters2d")]
     TwoClusters2d {
         /// Seed.
@@ -136,7 +136,7 @@ pub struct DataConfig {
     #[serde(default)]
     pub generator: Option<GeneratorConfig>,
     /// Optional held-out test set (`[data.test]`, same keys): the test accuracy of every
-    /// final θ is recorded (e.g. fresh teacher samples, [F] §4.1).
+    /// final θ is recorded (e.g. fresh teacher samples, \[F\] §4.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test: Option<Box<DataConfig>>,
 }

@@ -68,14 +68,14 @@ pub struct RunRecord {
     /// The log-spaced trace.
     pub trace: Vec<TracePoint>,
     /// Cosine similarity ⟨θ_t, θ_T⟩/(‖θ_t‖₂‖θ_T‖₂) of each trace point's θ_t with the final
-    /// θ_T, as (step, cosine) ([M] Fig. 1b). NaN where θ_t = 0.
+    /// θ_T, as (step, cosine) (\[M\] Fig. 1b). NaN where θ_t = 0.
     #[serde(default)]
     pub cosine_to_last: Vec<(u64, f64)>,
     /// Accuracy of the final θ on `[data.test]`, if given.
     #[serde(default)]
     pub test_accuracy: Option<f64>,
     /// AdaGrad only: the final preconditioner h∞^{−1/2} = 1/(√G + ε) per parameter, whose
-    /// direction defines the implicit weighted ℓ2 norm ([A] Thm 6, Fig. 2).
+    /// direction defines the implicit weighted ℓ2 norm (\[A\] Thm 6, Fig. 2).
     #[serde(default)]
     pub adagrad_h_inv_sqrt: Option<Vec<f64>>,
     /// Wall time, seconds.

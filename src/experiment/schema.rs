@@ -23,7 +23,7 @@ pub struct ModelConfig {
     /// trained on each. Use either `spec` or `specs`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub specs: Vec<String>,
-    /// Initialization (default Kaiming-normal × 0.01, [M] App. D).
+    /// Initialization (default Kaiming-normal × 0.01, \[M\] App. D).
     #[serde(default)]
     pub init: Init,
 }

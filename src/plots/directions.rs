@@ -1,5 +1,5 @@
 //! Projecting directions (unit vectors in parameter space) onto a plane, for the scatter of
-//! AdaGrad's h∞^{-1/2} directions across seeds ([A] Fig. 2, which draws them as arrows in 3-D).
+//! AdaGrad's h∞^{-1/2} directions across seeds (\[A\] Fig. 2, which draws them as arrows in 3-D).
 
 use crate::error::{Error, Result};
 use nalgebra::{DMatrix, SymmetricEigen};

@@ -1,4 +1,4 @@
-//! Line charts: margin vs log-loss ([M] Fig. 1a/2), cosine to the last iterate ([M] Fig. 1b).
+//! Line charts: margin vs log-loss (\[M\] Fig. 1a/2), cosine to the last iterate (\[M\] Fig. 1b).
 
 use super::render::{
     check_size, color, draw_legend, legend_width, padded, render_err, write_svg, y_label_area,

@@ -2,16 +2,16 @@
 //!
 //! The figures of the papers, rebuilt from the traces of `implicit-bias run`:
 //!
-//! * **Margin vs loss, one chart per norm** ([M] Fig. 1a and Fig. 2): the normalized margin
+//! * **Margin vs loss, one chart per norm** (\[M\] Fig. 1a and Fig. 2): the normalized margin
 //!   γ_N(θ_t) = min_i y_i f(x_i; θ_t) / N(θ_t)^L against the training loss L(θ_t), one line per
 //!   optimizer (mean over seeds) with its 95% confidence band. The loss axis is logarithmic and
 //!   the loss goes far below f64's range in long runs (1e-2000), so the x values are given as
 //!   log10 of the loss ([`XAxis::Log10Values`]) and ticks read `1e-100`, `1e-200`, ….
 //!   The theory predicts that each optimizer's line rises to the maximum margin of *its* norm.
-//! * **Cosine to the last iterate** ([M] Fig. 1b): ⟨θ_t/‖θ_t‖₂, θ_T/‖θ_T‖₂⟩ against the
+//! * **Cosine to the last iterate** (\[M\] Fig. 1b): ⟨θ_t/‖θ_t‖₂, θ_T/‖θ_T‖₂⟩ against the
 //!   normalized time t/T ∈ [0, 1] on a linear axis — it tends to 1 when the direction converges
-//!   (assumption (T2) of [M]).
-//! * **Direction of h∞^{-1/2} across seeds** ([A] Fig. 2): AdaGrad's limiting conditioner
+//!   (assumption (T2) of \[M\]).
+//! * **Direction of h∞^{-1/2} across seeds** (\[A\] Fig. 2): AdaGrad's limiting conditioner
 //!   h∞^{-1/2} depends on the initialization (RMSProp's does not), so its directions
 //!   h∞^{-1/2}/‖h∞^{-1/2}‖₂ over seeds scatter. [`project_directions`] maps unit vectors to the
 //!   plane (two coordinates or the top-2 principal directions); [`scatter_svg`] draws them, one
@@ -90,7 +90,7 @@ pub struct LineChart {
 }
 
 /// Scatter of 2-D points (AdaGrad's h∞^{-1/2} directions across seeds, projected on two
-/// coordinates or on the top-2 principal directions, [A] Fig. 2), one colour per group,
+/// coordinates or on the top-2 principal directions, \[A\] Fig. 2), one colour per group,
 /// optional unit circle. Both axes use the same scale (a circle looks like a circle).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScatterChart {

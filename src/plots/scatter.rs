@@ -1,4 +1,4 @@
-//! Scatter charts: directions of AdaGrad's h∞^{-1/2} across seeds ([A] Fig. 2).
+//! Scatter charts: directions of AdaGrad's h∞^{-1/2} across seeds (\[A\] Fig. 2).
 
 use super::render::{
     check_size, color, draw_legend, legend_width, padded, render_err, write_svg, y_label_area,

@@ -1,5 +1,5 @@
 //! Aggregation over seeds: mean and 95% confidence interval, linear resampling of curves on
-//! a common grid ([M] Fig. 1: "lines are mean values over 10 random seeds, while filled areas
+//! a common grid (\[M\] Fig. 1: "lines are mean values over 10 random seeds, while filled areas
 //! are 95% confidence intervals").
 
 use super::Series;

@@ -55,7 +55,7 @@
 //! ```
 //!
 //! `own = "implicit"` takes the norm the optimizer reports with its final state
-//! ([`crate::optim::Optimizer::implicit_norm`]; e.g. AdaGrad's weighted ℓ2 norm of [A] Thm 6).
+//! ([`crate::optim::Optimizer::implicit_norm`]; e.g. AdaGrad's weighted ℓ2 norm of \[A\] Thm 6).
 //!
 //! # What a run does
 //!

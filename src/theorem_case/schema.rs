@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 pub struct CaseModel {
     /// Model spec string ([`ModelSpec`]).
     pub spec: String,
-    /// Initialization (default Kaiming-normal × 0.01, [M] App. D).
+    /// Initialization (default Kaiming-normal × 0.01, \[M\] App. D).
     #[serde(default)]
     pub init: Init,
     /// Initialization seed.

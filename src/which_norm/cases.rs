@@ -72,9 +72,9 @@ fn two_layer_check() -> CheckConfig {
 ///
 /// 1. `linear` — linear model on 40 Gaussian points in d = 30 labelled by a random linear
 ///    teacher (seed 1), from θ0 ≈ 0, to L = e^{−1000} (≤ 4·10⁵ steps) — the setting of
-///    [F] Thm 3.4 / [M] Thm 3.2–3.3 with L = 1, where ℓ1, ℓ2, ℓ∞ and ℓ3 are sharply separated;
+///    \[F\] Thm 3.4 / \[M\] Thm 3.2–3.3 with L = 1, where ℓ1, ℓ2, ℓ∞ and ℓ3 are sharply separated;
 /// 2. `frozen_relu2` — two-layer ReLU² net, width 16, fixed ±1/k output layer (one matrix
-///    block W, [F] §4.3), on `quadratic_rank4` data (m = 30, d = 10, seed 4), 2·10⁵ steps —
+///    block W, \[F\] §4.3), on `quadratic_rank4` data (m = 30, d = 10, seed 4), 2·10⁵ steps —
 ///    separates `spectral` from ℓ2 / ℓ∞;
 /// 3. `relu2` — the same net with trained output layer (blocks W and u), 2·10⁵ steps —
 ///    separates `max_spectral` and `hybrid` from each other and from ℓ2 / ℓ∞.

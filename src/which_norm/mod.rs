@@ -31,13 +31,13 @@
 //! named but some undecided: typically training too short for the KKT tolerance, as for
 //! Adam(ε = 0) with β2 = 0.999, DESIGN "measured fact"), or [`Answer::NoneOfPanel`] (every
 //! norm rejected: the optimizer's implicit norm is not in the panel, e.g. AdaGrad's weighted
-//! ℓ2, [A] Thm 6, or the optimizer does not converge in direction).
+//! ℓ2, \[A\] Thm 6, or the optimizer does not converge in direction).
 //!
 //! # Schedules
 //!
 //! Each case carries one learning-rate schedule per [`crate::optim::ScheduleClass`] the optimizer reports:
-//! `Nsd` (normalized steepest descent, Σ η = ∞, [M] LR-NSD) and `Msd`/`Adam`/`None` (momentum
-//! and adaptive methods, η = o(t^{1/L−1}), [M] LR-MSD). The values are the ones the theorem
+//! `Nsd` (normalized steepest descent, Σ η = ∞, \[M\] LR-NSD) and `Msd`/`Adam`/`None` (momentum
+//! and adaptive methods, η = o(t^{1/L−1}), \[M\] LR-MSD). The values are the ones the theorem
 //! suite calibrated (fixtures/cases). [`WhichNormConfig::schedule`] overrides them for every
 //! case.
 //!
