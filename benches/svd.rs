@@ -11,7 +11,7 @@
 //! * `newton_schulz5` — `linalg::newton_schulz5` with 5 steps: `muon_ns`;
 //! * `svd_faer` — `linalg::svd` (thin SVD with vectors, copied to row-major);
 //! * `svd_nalgebra` / `svd_nalgebra_tall` — nalgebra 0.35 `SVD::new` on the matrix and on its
-//!   transpose (nalgebra is much slower on wide matrices; DESIGN §9), for the choice of
+//!   transpose (nalgebra is much slower on wide matrices; docs/contracts.md §5), for the choice of
 //!   faer for SVDs.
 //!
 //! Inputs are seeded Gaussian matrices (full rank, like a momentum buffer early in training).

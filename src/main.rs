@@ -1,4 +1,4 @@
-//! `implicit-bias` command-line tool (DESIGN §6).
+//! `implicit-bias` command-line tool.
 //!
 //! * `implicit-bias list [--json]` — models, norms, optimizers, losses, schedules, generators.
 //! * `implicit-bias maxmargin --data FILE --norm l1|l2|linf [--json]` — exact linear reference.
@@ -46,7 +46,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Exact max-margin direction of a linear model under ℓ1, ℓ2 or ℓ∞ (DESIGN §5).
+    /// Exact max-margin direction of a linear model under ℓ1, ℓ2 or ℓ∞.
     Maxmargin {
         /// Data file (CSV: label ±1 first, then features; or JSON {"x": [[…]], "y": […]}).
         #[arg(long)]
@@ -58,7 +58,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Certify of which norms' max-margin problems θ/‖θ‖ is a KKT point (DESIGN §4).
+    /// Certify of which norms' max-margin problems θ/‖θ‖ is a KKT point.
     Check {
         /// Data file (CSV or JSON).
         #[arg(long)]

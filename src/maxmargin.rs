@@ -1,4 +1,4 @@
-//! Exact max-margin solutions for linear models (DESIGN §5).
+//! Exact max-margin solutions for linear models.
 //!
 //! For f(x; θ) = ⟨θ, x⟩ the max-margin problem
 //!

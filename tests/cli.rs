@@ -115,7 +115,7 @@ fn run_writes_runs_and_trace() {
         assert_eq!(v["theta"]["data"].as_array().unwrap().len(), 5);
         assert!(v["margins"]["l2"].as_f64().unwrap() > 0.0);
         assert!(v["trace"].as_array().unwrap().len() > 3);
-        // `run` adds the checker's certificate per traced norm (DESIGN §6 / issue 3).
+        // `run` adds the checker's certificate per traced norm .
         for n in ["l2", "linf", "l1"] {
             let verdict = v["check"][n]["verdict"].as_str().unwrap_or("missing");
             assert!(
@@ -250,7 +250,7 @@ fn maxmargin_command_json_and_errors() {
 }
 
 /// `check` on the exact ℓ∞ max-margin solution (from `maxmargin`): KKT for ℓ∞, certified not
-/// KKT for ℓ1/ℓ2 (the optima differ on this data), JSON fields as in DESIGN §6; bad inputs
+/// KKT for ℓ1/ℓ2 (the optima differ on this data), JSON fields as in docs/contracts.md §3; bad inputs
 /// give clear errors.
 #[test]
 fn check_command_certifies_maxmargin_solutions() {

@@ -1,6 +1,6 @@
-//! Checker suite for `implicit_bias::kkt` (DESIGN §4, §7 "Checker suites").
+//! Checker suite for `implicit_bias::kkt` (docs/contracts.md §1, §4).
 //!
-//! * **Exact points.** Exact linear max-margin solutions (`maxmargin`, DESIGN §5) are KKT
+//! * **Exact points.** Exact linear max-margin solutions (`maxmargin`) are KKT
 //!   points of their own norm: κ ≤ 1e-8 with the exact subdifferential (τ = 0 for every
 //!   norm), margins equal γ*; for the other norms the certified lower bound is positive where
 //!   the optima differ and ≥ 0.01 on seeded datasets whose optima are clearly apart.

@@ -1,4 +1,4 @@
-//! Exact linear max-margin references (DESIGN §5): primal and dual agree, the solution is
+//! Exact linear max-margin references: primal and dual agree, the solution is
 //! feasible, the multipliers satisfy stationarity, and no other direction beats it.
 
 use implicit_bias::data::{generators, Dataset};

@@ -1,4 +1,4 @@
-//! Property suite for the homogeneous models (DESIGN §7).
+//! Property suite for the homogeneous models.
 //!
 //! The generic battery — homogeneity f(x; cθ) = c^L f(x; θ), Euler's identity
 //! ⟨θ, ∇f⟩ = L f (also at a degenerate θ whose first hidden unit sits exactly at its kink),

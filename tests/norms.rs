@@ -1,4 +1,4 @@
-//! Norm laws (DESIGN §7) for every built-in norm, the dense linear-algebra helpers behind
+//! Norm laws for every built-in norm, the dense linear-algebra helpers behind
 //! the spectral norms and Muon, and the `NormSpec` parse/Display contract.
 //!
 //! The laws themselves (Hölder, ⟨g, steepest(g)⟩ = N_*(g), N(steepest(g)) = 1, subgradient
@@ -220,7 +220,7 @@ fn gaussian(rng: &mut ChaCha8Rng, n: usize) -> Vec<f64> {
 }
 
 /// A vector block is a 1×n matrix: its spectral norm, dual, steepest direction and
-/// subgradient are exactly those of ℓ2 (DESIGN §4 step 7 reports these as `coincident`).
+/// subgradient are exactly those of ℓ2 (the checker reports these as `coincident`).
 #[test]
 fn spectral_of_vector_block_is_l2() {
     let mut rng = ChaCha8Rng::seed_from_u64(1);

@@ -1,4 +1,4 @@
-//! Property and unit tests for every optimizer of DESIGN §3 (src/optim).
+//! Property and unit tests for every optimizer (src/optim).
 //!
 //! The generic battery is the public `implicit_bias::testing::optimizer`, run here through
 //! `optimizer_conformance!` on every optimizer of the roster below — exactly as a downstream

@@ -1,4 +1,4 @@
-//! TOML experiment configs and the `run` command (DESIGN §6).
+//! TOML experiment configs and the `run` command.
 //!
 //! A config names the data, the model(s), the loss, the stopping rule, the norms to trace,
 //! the seeds and a list of runs (optimizer + schedule). The grid is every

@@ -79,7 +79,7 @@ pub struct TrainSection {
     pub trace_per_decade: u32,
 }
 
-/// `[check]` section: the KKT checker on every final θ (DESIGN §4). Optional; by default
+/// `[check]` section: the KKT checker on every final θ. Optional; by default
 /// every traced norm is checked with the checker's default tolerances.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,5 +1,5 @@
-//! [`Certificate`] and [`Verdict`]: what the checker reports for one norm (DESIGN §4
-//! step 5, §6 JSON contract).
+//! [`Certificate`] and [`Verdict`]: what the checker reports for one norm (the JSON
+//! contract of `docs/contracts.md` §3).
 //!
 //! All numbers are recomputed in plain Rust from the LP's λ and v (see [`super`]); the JSON
 //! field names `norm, margin, kappa, kappa_lower_bound, eps_rel, eps2, eps_inf, delta,

@@ -1,4 +1,4 @@
-//! [`CheckConfig`]: the tolerances and solver choices of the KKT checker (DESIGN §4).
+//! [`CheckConfig`]: the tolerances and solver choices of the KKT checker.
 //!
 //! Every number that influences a verdict lives here and is copied into the certificate
 //! (`tolerances`), so a verdict can always be traced back to the thresholds it used:
@@ -80,7 +80,7 @@ impl LpBackend {
 /// `Primal` is the κ LP as written in the module docs of [`super`] (2p + O(1) rows, one column
 /// per sample plus the subdifferential's variables); `Dual` is its LP dual, built
 /// mechanically (rows ↔ columns: m + O(1) rows for ℓ2), from which λ and v are read back as
-/// the dual's shadow prices. DESIGN §9 measured the dual form 5–20× faster for every
+/// the dual's shadow prices. A measurement (docs/contracts.md §5) found the dual form 5–20× faster for every
 /// backend on dense *random* instances; on the checker's own LPs with Clarabel (same
 /// problems as [`LpBackend`]) the primal form is faster every time:
 ///
@@ -192,7 +192,7 @@ impl Strategy {
 ///   |⟨w_j, x_i⟩| ≤ kink_tol·‖w_j‖‖x_i‖; only then may the LP choose the slope in [σ'(0⁻), σ'(0⁺)];
 /// * `kappa_kkt = 0.01`, `kappa_not = 0.03` — an independent prototype measured own-norm
 ///   κ ≈ 10⁻³…4·10⁻³ and other-norm κ ≈ 0.05…0.45 on linear d = 30, m = 40 after 3·10⁵
-///   steps, and own κ ≈ 0.01–0.02 vs ≥ 0.1 on the two-layer net (DESIGN §4). κ_kkt = 0.01
+///   steps, and own κ ≈ 0.01–0.02 vs ≥ 0.1 on the two-layer net. κ_kkt = 0.01
 ///   sits above the linear own-norm values with a 2.5× margin; κ_not = 0.03 below the
 ///   smallest wrong-norm value with a 1.7× margin; the band in between is `inconclusive`.
 ///   Two-layer suites may raise κ_kkt (e.g. to 0.02–0.03 with κ_not = 0.08);

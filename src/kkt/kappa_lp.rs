@@ -1,4 +1,4 @@
-//! Assembly of the κ LP (DESIGN §4 step 4) over the generators of a [`GenSet`] and the
+//! Assembly of the κ LP over the generators of a [`GenSet`] and the
 //! residual rows of a coordinate set, in scaled variables:
 //!
 //! ```text
@@ -65,7 +65,7 @@ pub(crate) struct KappaCols {
     pub(crate) vmap: VMap,
 }
 
-/// Build the κ LP (DESIGN §4 step 4) over the generators with `active[g]` (the others keep
+/// Build the κ LP over the generators with `active[g]` (the others keep
 /// λ_g = 0) and the residual rows of the coordinates in `rows` (all p for the plain LP;
 /// `vcols` restricts the polyhedral v columns the same way, see
 /// [`super::subdiff::Encoding::add_to_lp`]; `prefetch` lists rows worth caching if the

@@ -1,4 +1,4 @@
-//! The independent KKT checker (DESIGN §4): given a homogeneous model f of degree L, data,
+//! The independent KKT checker: given a homogeneous model f of degree L, data,
 //! parameters θ (any scale) and a norm N, decide whether the direction of θ is an
 //! (approximate) KKT point of the max-margin problem
 //!
@@ -27,7 +27,7 @@
 //!    ```
 //!
 //!    It needs no δ budget (a fixed δ budget lets almost any near-optimal direction pass with
-//!    ε = 0, DESIGN §4). Both terms are **scale-free**: by Euler's identity for the degree-L
+//!    ε = 0). Both terms are **scale-free**: by Euler's identity for the degree-L
 //!    homogeneous f, ⟨θ̃, ∇f(x_i; θ̃)⟩ = L f(x_i; θ̃), so ⟨θ̃, Σ λ_i y_i h̃_i⟩ = L Σ λ_i q̃_i, while
 //!    ⟨θ̃, N v⟩ = N² for v ∈ ∂N(θ̃); at a KKT point (λ_i = 0 off the support, q̃_i = 1 on it)
 //!    L Σ λ_i = N², so λ ~ N²/L, the residual is

@@ -1,4 +1,4 @@
-//! The LP encoding of the τ-relaxed subdifferential (DESIGN §4 step 3)
+//! The LP encoding of the τ-relaxed subdifferential
 //!
 //! ```text
 //!     ∂_τN(θ̃) = { v : N_*(v) ≤ 1,  ⟨v, θ̃⟩ ≥ (1 − τ) N(θ̃) }   ⊇ ∂N(θ̃)   (= ∂N(θ̃) for τ = 0)

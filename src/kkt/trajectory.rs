@@ -1,4 +1,4 @@
-//! The cheap **trajectory certificate** (DESIGN §4 step 8, \[F\] Prop. A.13).
+//! The cheap **trajectory certificate** (\[F\] Prop. A.13).
 //!
 //! Along steepest-descent trajectories with the exponential loss, \[F\] Prop. A.13 certifies
 //! θ̃_t = θ_t / q_min^{1/L} as an (ε, δ)-approximate KKT point with the explicit multipliers
@@ -13,7 +13,7 @@
 //! column a = Σ_i w_i y_i h̃_i with c_a = Σ_i w_i (q̃_i − 1), Clarke columns 0 ≤ β_k ≤ w_i·c,
 //! and v ∈ ∂_τN(θ̃) free. The reported κ is recomputed from (c, β, v) exactly like the main
 //! certificate. It is good on linear models late in training and weak on nets, where the
-//! weights become one-hot at extreme losses (DESIGN §4).
+//! weights become one-hot at extreme losses.
 
 use super::colgen::{assemble, solve_refined};
 use super::config::CheckConfig;

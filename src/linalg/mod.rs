@@ -6,7 +6,7 @@
 //! All matrices are passed as `(rows, cols, data)` with `data[r * cols + c]` = entry (r, c),
 //! the convention of [`crate::params`]. SVDs go through faer 0.24, single-threaded
 //! (`Par::Seq`), which is 10–25× faster than nalgebra's SVD on the sizes used here
-//! (DESIGN §9). Vector-shaped matrices (1×n or n×1, i.e. vector blocks viewed as matrices)
+//! (measured; `docs/contracts.md` §5). Vector-shaped matrices (1×n or n×1, i.e. vector blocks viewed as matrices)
 //! take a closed-form fast path: σ = ‖v‖₂ and U Vᵀ = v/‖v‖₂.
 //!
 //! Errors are [`Error::Numerical`] (non-finite input, no SVD convergence) or

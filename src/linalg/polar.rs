@@ -337,7 +337,7 @@ pub const NEWTON_SCHULZ_COEFFS: (f64, f64, f64) = (3.4445, -4.7750, 2.0315);
 /// well-conditioned inputs (measured in `tests/norms.rs`). The quintic's slope at 0 is
 /// a ≈ 3.44, so a singular value below ≈ 0.7·a⁻⁵·‖G‖_F ≈ 1.4e-3·‖G‖_F has not reached the
 /// band after 5 steps (and exact zeros stay zero). The theory (\[M\] §2.2) assumes the exact
-/// map; this is the separate `Newton–Schulz` variant of DESIGN §3.
+/// map; this is the separate `muon_ns` variant.
 ///
 /// `out` must have `rows * cols` entries; non-finite input propagates NaN into `out`.
 pub fn newton_schulz5(rows: usize, cols: usize, g: &[f64], steps: usize, out: &mut [f64]) {

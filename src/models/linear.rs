@@ -1,6 +1,6 @@
 //! The linear model f(x; θ) = ⟨θ, x⟩, homogeneous of degree L = 1.
 //!
-//! Its max-margin problems have exact solutions (DESIGN §5), which makes it the reference
+//! Its max-margin problems have exact solutions, which makes it the reference
 //! model of every theorem suite. The two batched kernels here (f = Xβ and Xᵀa) are shared by
 //! the other linear-in-x models ([`super::DiagonalLinear`], [`super::DeepLinear`]), whose
 //! predictors are ⟨β(θ), x⟩ for an end-to-end vector β(θ).

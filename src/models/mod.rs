@@ -97,7 +97,7 @@ pub trait Model: Send + Sync + Debug {
     fn frozen_output(&self) -> Option<&[f64]> {
         None
     }
-    /// Clarke relaxation at kinks (DESIGN §4 step 2), used by the KKT checker.
+    /// Clarke relaxation at kinks, used by the KKT checker.
     ///
     /// Writes a *base* gradient to `base` and returns extra directions d_k such that the
     /// Clarke subdifferential of f(x; ·) at θ (relaxed at near-kinks) is contained in

@@ -179,7 +179,7 @@ impl Model for TwoLayer {
             .map(|(wj, uj)| uj * self.act.value(crate::params::dot(wj, x)))
             .sum()
     }
-    /// Clarke relaxation (DESIGN §4 step 2): for ReLU / leaky ReLU, unit j is near its kink
+    /// Clarke relaxation: for ReLU / leaky ReLU, unit j is near its kink
     /// when |w_jᵀx| ≤ rel_tol·‖w_j‖₂‖x‖₂ (always when w_j = 0). There the base gradient uses
     /// the left slope σ'(0⁻) (0 for ReLU, a for leaky ReLU) and the extra direction is
     /// (σ'(0⁺) − σ'(0⁻))·u_j·x in row j of W, so ∂f ⊆ base + [0, 1]·direction. The u-part

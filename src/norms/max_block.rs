@@ -1,6 +1,6 @@
 //! Block max-norms N(θ) = max_b w_b·‖θ_b‖_{kind_b} over the blocks of a layout — the
 //! implicit norms of per-block composite optimizers (\[M\] Cor. 3.5 and Thm 3.7:
-//! Muon-Signum and Muon-Adam maximize the margin of max{(η_A/η_M)‖W‖_msp, ‖u‖_∞}; DESIGN §2
+//! Muon-Signum and Muon-Adam maximize the margin of max{(η_A/η_M)‖W‖_msp, ‖u‖_∞};
 //! `Partition` with per-block learning-rate factors c_b gives w_b = 1/c_b).
 //!
 //! For weights w_b > 0 and block norms ‖·‖_b with duals ‖·‖_{b,*}:

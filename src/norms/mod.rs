@@ -1,4 +1,4 @@
-//! Norms on parameter vectors (DESIGN §2), one file per norm.
+//! Norms on parameter vectors, one file per norm.
 //!
 //! Every norm acts on a flat parameter vector together with its [`Layout`]: entrywise
 //! norms (ℓ1, ℓ2, ℓ∞, ℓp, weighted ℓ2) ignore the layout, block norms (spectral,
@@ -71,7 +71,7 @@ pub trait Norm: Send + Sync + Debug {
         Ok(())
     }
     /// The structural description the KKT checker uses to build its LP encoding of the
-    /// relaxed subdifferential (DESIGN §4 step 3). `None` for user norms without one.
+    /// relaxed subdifferential. `None` for user norms without one.
     fn spec(&self) -> Option<NormSpec> {
         NormSpec::parse(&self.name()).ok()
     }

@@ -10,7 +10,7 @@
 //! * **normalized** (\[M\] eq. 3): Δθ = −η·steepest_N(ĝ), so N(Δθ) = η and the step does not
 //!   depend on c at all (scale-free: it works for losses like e^{−10⁴}).
 //!
-//! Named instances (DESIGN §3):
+//! Named instances:
 //!
 //! | constructor | norm | normalized | rule |
 //! |---|---|---|---|

@@ -99,7 +99,7 @@ impl Report {
             o.push('\n');
         }
         if !self.verdicts.is_empty() {
-            o.push_str("## KKT verdicts of the final directions\n\nEach cell: mean ε_rel / smallest certified lower bound on κ / verdict (counts over the checked seeds; own = the optimizer's implicit norm, marked ★). κ_kkt and κ_not are the checker's thresholds (DESIGN §4).\n\n");
+            o.push_str("## KKT verdicts of the final directions\n\nEach cell: mean ε_rel / smallest certified lower bound on κ / verdict (counts over the checked seeds; own = the optimizer's implicit norm, marked ★). κ_kkt and κ_not are the checker's thresholds.\n\n");
             let mut norms: Vec<String> = Vec::new();
             for v in &self.verdicts {
                 if !norms.contains(&v.norm) {

@@ -10,14 +10,14 @@
 //!   norm: mean ± 95% confidence half-width (Student t over seeds, [`crate::plots::mean_ci95`]);
 //!   the best mean per (model, norm) in bold;
 //! * **KKT verdicts** — per (run, checked norm): mean ε_rel, smallest certified lower bound on
-//!   κ, largest κ and the verdict counts over the checked seeds (DESIGN §4);
+//!   κ, largest κ and the verdict counts over the checked seeds;
 //! * **expected orderings** — the `[report] expect_top` claims of the config (e.g. \[M\] Fig. 1:
 //!   NGD has the largest ℓ2 margin), each marked as shown or not shown by these data;
 //! * **directional convergence** — cosine of θ_t with the last iterate θ_T at normalized time
 //!   t/T = 0.5 and 0.9 (\[M\] Fig. 1b);
 //! * **schedule assumptions** — (LR-NSD)/(LR-MSD)/(LR-Adam) of \[M\] §2.3 per run;
 //! * **wall times** and stop reasons;
-//! * **figures** (SVG, in the directory itself as DESIGN §6 says) — `margin_<model>_<norm>.svg`
+//! * **figures** (SVG, in the directory itself) — `margin_<model>_<norm>.svg`
 //!   (margin vs loss, log loss axis, one line per run with a 95% band, \[M\] Fig. 1a/2),
 //!   `cosine_<model>.svg` (cosine to the last iterate vs t/T, \[M\] Fig. 1b) and, for AdaGrad
 //!   runs, `adagrad_h_<model>.svg` (the direction of h∞^{−1/2} across seeds, \[A\] Fig. 2).

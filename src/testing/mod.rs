@@ -1,5 +1,5 @@
 //! Public conformance suites (cargo feature `testing`): the property batteries every
-//! built-in norm, model and optimizer of this crate passes (DESIGN §7), packaged so that a
+//! built-in norm, model and optimizer of this crate passes, packaged so that a
 //! downstream crate can run them on its own components with one line of test code.
 //!
 //! | macro | battery | what it checks |

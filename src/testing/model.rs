@@ -1,4 +1,4 @@
-//! The model battery (DESIGN §7): the identities every homogeneous [`Model`] of degree L
+//! The model battery: the identities every homogeneous [`Model`] of degree L
 //! must satisfy, checked on random small data.
 //!
 //! * homogeneity f(x; cθ) = c^L f(x; θ), c ∈ [0.25, 4];

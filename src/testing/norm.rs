@@ -1,4 +1,4 @@
-//! The norm battery (DESIGN §7): the laws every [`Norm`] must satisfy.
+//! The norm battery: the laws every [`Norm`] must satisfy.
 //!
 //! For a norm N with dual N_*, steepest direction d = steepest(g) and subgradient
 //! s = subgradient(x) (see [`crate::norms`]):

@@ -1,4 +1,4 @@
-//! The optimizer battery (DESIGN §7): properties every [`Optimizer`] must have, plus the
+//! The optimizer battery: properties every [`Optimizer`] must have, plus the
 //! properties it *declares* ([`Declared`]).
 //!
 //! Gradient sequences are drawn as (log-scale c, direction ĝ) per step with ĝ entries mostly

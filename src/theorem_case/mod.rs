@@ -61,8 +61,8 @@
 //!
 //! [`TheoremCase::run`] generates or loads the data, instantiates the model with its seed,
 //! trains (saving θ when log L first crosses each checkpoint level), runs the KKT checker
-//! ([`crate::kkt::check_set`], DESIGN §4) at every checkpoint and at the final θ, computes the exact
-//! max-margin references γ*_N for linear models ([`crate::maxmargin`], DESIGN §5) with the
+//! ([`crate::kkt::check_set`]) at every checkpoint and at the final θ, computes the exact
+//! max-margin references γ*_N for linear models ([`crate::maxmargin`]) with the
 //! margin ratios γ_N(θ_T)/γ*_N, and evaluates the expectations into human-readable
 //! failures ([`CaseOutcome::failures`]). Bad files are [`crate::error::Error::Config`]; nothing panics.
 //!
@@ -72,7 +72,7 @@
 //! certificate; every lower-bound statement ("other κ ≥ x", separation ratios) uses the
 //! *certified* lower bound `kappa_lower_bound`, so a passing separation is a proof that the
 //! other norm's KKT conditions fail by at least that much (for the stated relaxation).
-//! Norms reported `coincident` are excluded from lower-bound statements (DESIGN §4 step 7).
+//! Norms reported `coincident` are excluded from lower-bound statements.
 //!
 //! # Files
 //!

@@ -1,7 +1,7 @@
 //! Implicit-norm discovery: "which margin does *my* optimizer maximize?"
 //!
 //! [`which_norm`] trains a given optimizer on a fixed set of small **standard cases**
-//! ([`standard_cases`]) and runs the independent KKT checker ([`crate::kkt::check_many`], DESIGN §4) on
+//! ([`standard_cases`]) and runs the independent KKT checker ([`crate::kkt::check_many`]) on
 //! every final direction against a **panel** of candidate norms ([`default_panel`]: ℓ1, ℓ2,
 //! ℓ∞, ℓ3, spectral, max-spectral, hybrid max{‖W‖_msp, ‖u‖_∞}). The checker is *not* told the
 //! optimizer's norm (`own = None`) and the optimizer's [`crate::optim::Optimizer::implicit_norm`] is never
@@ -29,7 +29,7 @@
 //!
 //! The outcome is [`Answer::Named`] (one or more norms), [`Answer::Inconclusive`] (no norm
 //! named but some undecided: typically training too short for the KKT tolerance, as for
-//! Adam(ε = 0) with β2 = 0.999, DESIGN "measured fact"), or [`Answer::NoneOfPanel`] (every
+//! Adam(ε = 0) with β2 = 0.999, measured), or [`Answer::NoneOfPanel`] (every
 //! norm rejected: the optimizer's implicit norm is not in the panel, e.g. AdaGrad's weighted
 //! ℓ2, \[A\] Thm 6, or the optimizer does not converge in direction).
 //!

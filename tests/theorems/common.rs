@@ -1,6 +1,6 @@
 //! Shared helpers of the theorem suites: loading the case files of a suite, running cases
 //! on both cores, printing a table, the insta settings (snapshots in the top-level
-//! `snapshots/`, DESIGN §7).
+//! `snapshots/`).
 
 use implicit_bias::numfmt::log10_1_floor;
 use implicit_bias::theorem_case::{CaseOutcome, TheoremCase, KAPPA_FLOOR};
@@ -162,7 +162,7 @@ pub fn assert_no_failures<O: Borrow<CaseOutcome>>(outcomes: &[O]) {
     assert!(bad.is_empty(), "expectations failed:\n{}", bad.join("\n"));
 }
 
-/// Insta settings: snapshots in the top-level `snapshots/` directory (DESIGN §7), no
+/// Insta settings: snapshots in the top-level `snapshots/` directory, no
 /// module prefix, so a snapshot is `snapshots/theorems__<name>.snap`.
 pub fn insta_settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();

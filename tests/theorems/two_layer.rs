@@ -11,7 +11,7 @@
 //! → the spectral norm of W. ReLU (not smooth) is the empirical case of [M] §4; the checker
 //! uses the Clarke relaxation at kinks for it.
 //!
-//! Setting (DESIGN §4 prototype size): u ᵀσ(Wx) with k = 16, d = 10, m = 30 samples labelled
+//! Setting (the size the checker thresholds were calibrated at): u ᵀσ(Wx) with k = 16, d = 10, m = 30 samples labelled
 //! y = sign(x1² + x2² − x3² − x4²) (rank-4 first layer needed, so ℓ2 and max-spectral do not
 //! coincide), ReLU² (L = 3, smooth) and ReLU (L = 2), 2·10⁵ steps (4·10⁵ for NMGD on ReLU²)
 //! with the decaying schedules the theorems require. One case file per (activation,
@@ -26,7 +26,7 @@
 //! **Open cases** (conclusion not observable within the budget; trend asserted, numbers
 //! recorded): Adam(ε = 0) on ReLU² (ℓ∞ κ 0.092 after 2·10⁵ steps), Muon-Adam on ReLU² (0.037)
 //! and on ReLU (0.024). Adam(ε = 0) on ReLU *does* reach its ℓ∞ KKT point here (κ 0.010) —
-//! with β2 = 0.95, where the DESIGN §4 prototype (β2 = 0.999) saw no convergence.
+//! with β2 = 0.95, where the independent prototype checker (β2 = 0.999) saw no convergence.
 
 use crate::common::*;
 use implicit_bias::theorem_case::CaseOutcome;
