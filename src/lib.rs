@@ -24,15 +24,42 @@
 //! in the repository root.
 //!
 //! ## Layout
-//! * [`data`] — datasets, loaders, seeded generators;
+//!
+//! Foundations:
+//! * [`params`] — parameter vectors with named blocks ([`params::Layout`]) and the vector
+//!   kernels (`dot`, `norm2`, `max_abs`);
+//! * [`data`] — datasets, loaders (CSV, JSON, MNIST IDX), seeded generators and the
+//!   `[data]` schema shared by configs and cases;
 //! * [`loss`] — exponential / logistic losses in the log domain;
-//! * [`models`] — homogeneous models (linear, two-layer, deep linear, diagonal);
-//! * [`norms`] — ℓ1, ℓ2, ℓ∞, ℓp, spectral, max-spectral, hybrid max-norms, weighted ℓ2;
-//! * [`optim`] — every optimizer of the theory, with its implicit norm;
+//! * [`linalg`] — SVD, Muon's polar factor (Gram / SVD / Newton–Schulz), GEMM;
+//! * [`error`] — the one error type (every variant maps to an exit status);
+//! * [`numfmt`] — the number formats of reports, tables and snapshots;
+//! * [`catalogue`] — the catalogue row type; [`list`] collects every catalogue.
+//!
+//! The theory's objects:
+//! * [`models`] — homogeneous models (linear, two-layer, deep linear, diagonal) and specs;
+//! * [`norms`] — ℓ1, ℓ2, ℓ∞, ℓp, spectral, max-spectral, hybrid max-norms, weighted ℓ2, and
+//!   their resolution on a layout ([`norms::ResolvedNorm`]);
+//! * [`optim`] — every optimizer of the theory (typed update rules, their claims, the
+//!   catalogue), learning-rate schedules;
 //! * [`margin`] — hard and soft margins under any norm;
-//! * [`train`] — the full-batch training loop with a log-spaced trace;
-//! * [`experiment`] — TOML experiment configs and the `run` command;
-//! * [`numfmt`] — the number formats of reports, tables and snapshots.
+//! * [`train`] — the full-batch training loop with a log-spaced trace.
+//!
+//! Verification:
+//! * [`kkt`] — the independent KKT checker (certificates, verdicts, LP backends);
+//! * [`maxmargin`] — exact max-margin references for linear models;
+//! * [`which_norm`] — implicit-norm discovery on standard cases;
+//! * [`theorem_case`] — TOML theorem cases run by the theorem suite;
+//! * `testing` — the public conformance batteries (cargo feature `testing`).
+//!
+//! Application layer:
+//! * [`experiment`] — TOML experiment configs, the job grid and run records;
+//! * [`report`] — reports (markdown, JSON), figures and comparisons of result directories;
+//! * [`plots`] — the SVG figures;
+//! * [`params_io`] — parameters trained elsewhere (JSON, `.npy`, `.npz`, `.safetensors`).
+//!
+//! Contracts that cross modules (CLI, JSON, exit statuses, the checker) are collected in
+//! `docs/contracts.md` in the repository.
 //!
 //! ## Example
 //!

@@ -21,7 +21,7 @@
 //! implicit-bias = { version = "0.1", features = ["testing"] }
 //! ```
 //!
-//! ```ignore
+//! ```text
 //! use implicit_bias::testing::LayoutFamily;
 //!
 //! // A norm: the constructor gets the case's layout and p random weights in [0.1, 10].
@@ -306,7 +306,7 @@ pub fn run_property<S>(
 /// Run the norm battery ([`testing::norm`](crate::testing::norm)) on a norm, as a module
 /// of `#[test]` functions named after the first argument.
 ///
-/// ```ignore
+/// ```text
 /// norm_conformance!(name, |layout, weights| constructor, layouts…);
 /// ```
 ///
@@ -356,7 +356,7 @@ macro_rules! norm_conformance {
 /// Run the model battery ([`testing::model`](crate::testing::model)) on a model, as a
 /// module of `#[test]` functions named after the first argument.
 ///
-/// ```ignore
+/// ```text
 /// model_conformance!(name, constructor_expr);
 /// model_conformance!(name, constructor_expr, cases = 32, min_fd_fraction = 0.5);
 /// ```
@@ -389,7 +389,7 @@ macro_rules! model_conformance {
 /// Run the optimizer battery ([`testing::optimizer`](crate::testing::optimizer)) on an
 /// optimizer, as a module of `#[test]` functions named after the first argument.
 ///
-/// ```ignore
+/// ```text
 /// optimizer_conformance!(name, constructor_expr);
 /// optimizer_conformance!(name, constructor_expr,
 ///     scale_invariant = true, normalized = true, momentum_free = false);
