@@ -234,7 +234,7 @@ fn bench_checker(c: &mut Criterion) {
                 let id = format!("{}_{}", norm_id(norm), solver_name(backend, form));
                 let keep = filter
                     .as_ref()
-                    .map_or(true, |f| format!("{group_name}/{id}").contains(f.as_str()));
+                    .is_none_or(|f| format!("{group_name}/{id}").contains(f.as_str()));
                 if keep {
                     configs.push((norm.clone(), backend, form, id));
                 }

@@ -381,7 +381,7 @@ pub fn train_observed(
             });
             next_level += 1;
         }
-        if steps % OBSERVE_EVERY == 0 && !observer(steps, log_loss) {
+        if steps.is_multiple_of(OBSERVE_EVERY) && !observer(steps, log_loss) {
             stop = StopReason::Interrupted { step: steps };
             break;
         }

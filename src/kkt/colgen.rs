@@ -392,7 +392,7 @@ pub(crate) fn solve_refined(
                 if rowgen {
                     full_r = Some(rec.r.clone());
                 }
-                if out.best.as_ref().map_or(true, |b| rec.kappa < b.kappa) {
+                if out.best.as_ref().is_none_or(|b| rec.kappa < b.kappa) {
                     out.best = Some(rec);
                 }
             }

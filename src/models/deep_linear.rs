@@ -124,7 +124,7 @@ impl DeepLinear {
         let mut lens = vec![m];
         for _ in 0..2 {
             lens.push(self.d);
-            lens.extend(std::iter::repeat(self.k).take(self.depth - 1));
+            lens.extend(std::iter::repeat_n(self.k, self.depth - 1));
         }
         lens
     }

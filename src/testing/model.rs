@@ -33,7 +33,7 @@
 //! skip threshold), so no such sample is skipped. A user model whose terms are not bounded by
 //! `mag` on these inputs needs its own tolerances.
 
-use super::{ensure, run_property, IntoBoxedModel};
+use super::support::{ensure, run_property, IntoBoxedModel};
 use crate::data::Dataset;
 use crate::models::{Model, Workspace};
 use crate::params::{dot, norm2};

@@ -23,7 +23,8 @@
 //! four all small integers, so ties at the max |entry| (the ℓ1 / ℓ∞ tie-breaks), between
 //! blocks (max-block tie-breaks), zeros and rank deficiency are frequent.
 
-use super::{ensure, run_property, IntoBoxedNorm, LayoutFamily};
+use super::layouts::LayoutFamily;
+use super::support::{ensure, run_property, IntoBoxedNorm};
 use crate::norms::Norm;
 use crate::params::{dot, Layout};
 use proptest::prelude::*;

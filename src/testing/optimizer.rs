@@ -31,7 +31,8 @@
 //!   of [`SteepestDescent`]`{ norm: implicit_norm(layout, None), normalized }` with the declared
 //!   `normalized` (\[M\] eq. 3 / \[F\] eq. 1).
 
-use super::{ensure, run_property, IntoBoxedOptimizer, LayoutFamily};
+use super::layouts::LayoutFamily;
+use super::support::{ensure, run_property, IntoBoxedOptimizer};
 use crate::error::Result as CrateResult;
 use crate::norms::NormSpec;
 use crate::optim::{OptState, Optimizer, ScaledGrad, SteepestDescent, Step};

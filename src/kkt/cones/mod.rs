@@ -169,7 +169,7 @@ pub(crate) struct SegLp<'a> {
 impl SegLp<'_> {
     /// Whether coordinate j keeps its columns (always for the plain LP).
     pub(crate) fn has_col(&self, j: usize) -> bool {
-        self.cols.map_or(true, |c| c[j])
+        self.cols.is_none_or(|c| c[j])
     }
 
     /// The right-hand side w·t of a cone row: appends (t, −w) to the row when the segment
