@@ -40,6 +40,21 @@ pub struct NormTerm {
     pub weight: f64,
 }
 
+impl NormTerm {
+    /// The term w·‖θ_b‖_kind of block `i` of `layout`.
+    fn block(layout: &Layout, i: usize, kind: BlockNormKind, weight: f64) -> NormTerm {
+        let b = &layout.blocks()[i];
+        NormTerm {
+            name: b.name.clone(),
+            block: Some(i),
+            range: b.range(),
+            shape: b.shape,
+            kind,
+            weight,
+        }
+    }
+}
+
 /// How the terms of a [`ResolvedNorm`] combine (see the module docs).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Composition {
@@ -69,17 +84,8 @@ impl ResolvedNorm {
     /// block's term. `None` otherwise (ℓ1/ℓ2/ℓp over several blocks, weighted ℓ2): such
     /// norms are not max-decomposable (\[M\] App. C.6).
     pub fn max_over_blocks(&self, layout: &Layout) -> Option<Vec<NormTerm>> {
-        let block_term = |i: usize, kind: BlockNormKind, weight: f64| {
-            let b = &layout.blocks()[i];
-            NormTerm {
-                name: b.name.clone(),
-                block: Some(i),
-                range: b.range(),
-                shape: b.shape,
-                kind,
-                weight,
-            }
-        };
+        let block_term =
+            |i: usize, kind: BlockNormKind, weight: f64| NormTerm::block(layout, i, kind, weight);
         match &self.composition {
             Composition::MaxOverBlocks => Some(self.terms.clone()),
             Composition::Weighted(_) => None,
@@ -132,15 +138,7 @@ impl NormSpec {
             let terms = (0..blocks.len())
                 .map(|i| {
                     let (kind, weight) = assign(i)?;
-                    let b = &blocks[i];
-                    Ok(NormTerm {
-                        name: b.name.clone(),
-                        block: Some(i),
-                        range: b.range(),
-                        shape: b.shape,
-                        kind,
-                        weight,
-                    })
+                    Ok(NormTerm::block(layout, i, kind, weight))
                 })
                 .collect::<Result<Vec<_>>>()?;
             let smooth = matches!(terms.as_slice(), [t] if t.kind.is_smooth());
