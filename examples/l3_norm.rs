@@ -443,6 +443,7 @@ fn main() -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use approx::{abs_diff_eq, assert_abs_diff_eq, relative_eq};
     use implicit_bias::norms::Lp;
     use implicit_bias::testing::LayoutFamily;
 
@@ -481,7 +482,7 @@ mod tests {
         .iter()
         .enumerate()
         {
-            let close = |a: f64, b: f64| (a - b).abs() <= 1e-14 * a.abs().max(b.abs());
+            let close = |a: f64, b: f64| relative_eq!(a, b, epsilon = 0.0, max_relative = 1e-14);
             assert!(
                 close(L3.value(&layout, x), lp3.value(&layout, x)),
                 "value {k}"
@@ -491,13 +492,17 @@ mod tests {
             L3.steepest(&layout, x, &mut a);
             lp3.steepest(&layout, x, &mut b);
             assert!(
-                a.iter().zip(&b).all(|(u, v)| (u - v).abs() <= 1e-14),
+                a.iter()
+                    .zip(&b)
+                    .all(|(u, v)| abs_diff_eq!(*u, *v, epsilon = 1e-14)),
                 "steepest {k}"
             );
             L3.subgradient(&layout, x, &mut a);
             lp3.subgradient(&layout, x, &mut b);
             assert!(
-                a.iter().zip(&b).all(|(u, v)| (u - v).abs() <= 1e-14),
+                a.iter()
+                    .zip(&b)
+                    .all(|(u, v)| abs_diff_eq!(*u, *v, epsilon = 1e-14)),
                 "subgradient {k}"
             );
         }
@@ -517,8 +522,12 @@ mod tests {
                 "seed {seed}: gap {r:?}"
             );
             let layout = Layout::vector("theta", data.d()).unwrap();
-            assert!((L3.value(&layout, &r.theta) - 1.0).abs() <= 1e-12);
-            assert!((l3_margin(&data, &r.theta) - r.lower).abs() <= 1e-12 * r.lower);
+            assert_abs_diff_eq!(L3.value(&layout, &r.theta), 1.0, epsilon = 1e-12);
+            assert_abs_diff_eq!(
+                l3_margin(&data, &r.theta),
+                r.lower,
+                epsilon = 1e-12 * r.lower
+            );
         }
     }
 

@@ -1,5 +1,6 @@
 //! CLI tests: `list`, `run`, and clear errors with exit codes for bad input.
 
+use approx::{abs_diff_eq, assert_abs_diff_eq};
 use std::path::Path;
 mod common;
 use common::{bin, json_ok, write};
@@ -219,7 +220,7 @@ fn maxmargin_command_json_and_errors() {
         .collect();
     let gamma = v["margin"].as_f64().unwrap();
     let n = (theta[0] * theta[0] + theta[1] * theta[1]).sqrt();
-    assert!((gamma - 1.0 / n).abs() < 1e-12);
+    assert_abs_diff_eq!(gamma, 1.0 / n, epsilon = 1e-12);
     assert_eq!(v["lambda"].as_array().unwrap().len(), 4);
     // Unknown norm and non-separable data: exit 2 with a clear message.
     let out = bin()
@@ -314,7 +315,11 @@ fn check_command_certifies_maxmargin_solutions() {
         assert!(certs[0].get(key).is_some(), "missing field `{key}`");
     }
     assert_eq!(certs[0]["verdict"], "kkt");
-    assert!((certs[0]["margin"].as_f64().unwrap() - mm.margin).abs() < 1e-9 * mm.margin);
+    assert_abs_diff_eq!(
+        certs[0]["margin"].as_f64().unwrap(),
+        mm.margin,
+        epsilon = 1e-9 * mm.margin
+    );
     assert_eq!(certs[1]["verdict"], "not_kkt", "{}", certs[1]);
     assert_eq!(certs[2]["verdict"], "not_kkt");
     // Errors: unknown norm, wrong parameter count, unknown model, non-separating θ,
@@ -370,7 +375,7 @@ fn check_command_certifies_maxmargin_solutions() {
         assert_eq!(a["verdict"], b["verdict"]);
         let (ka, kb) = (a["kappa"].as_f64().unwrap(), b["kappa"].as_f64().unwrap());
         assert!(
-            (ka - kb).abs() <= 1e-6 * ka.max(kb).max(1e-12),
+            abs_diff_eq!(ka, kb, epsilon = 1e-6 * ka.max(kb).max(1e-12)),
             "{ka} vs {kb}"
         );
     }

@@ -7,6 +7,7 @@
 //! Generator tests check determinism, the documented sampling procedures (re-implemented
 //! here from the doc comments) and the labelling rules.
 
+use approx::{abs_diff_eq, assert_abs_diff_eq};
 use implicit_bias::data::generators::{self, ReluTeacher};
 use implicit_bias::data::{load, load_csv, load_idx, load_json, save_csv, Dataset};
 use implicit_bias::error::{Error, Result};
@@ -394,9 +395,9 @@ fn idx_small_files_plain_and_gzip() {
         let r0 = d.row(0);
         let s = row_norm(&d, 0);
         for (a, b) in n.row(0).iter().zip(&r0) {
-            assert!((a - b / s).abs() <= 1e-15, "{a} vs {}", b / s);
+            assert!(abs_diff_eq!(*a, b / s, epsilon = 1e-15), "{a} vs {}", b / s);
         }
-        assert!((row_norm(&n, 1) - 1.0).abs() <= 1e-15);
+        assert_abs_diff_eq!(row_norm(&n, 1), 1.0, epsilon = 1e-15);
         // The all-zero row is left as is.
         assert_eq!(n.row(2), vec![0.0; 4]);
     }
@@ -512,7 +513,10 @@ fn digits_fixture_shape_norms_balance_and_checksum() {
     // far below any real normalization error.
     for i in 0..d.m() {
         let n = row_norm(&d, i);
-        assert!((n - 1.0).abs() <= 1e-12, "row {i} has norm {n}");
+        assert!(
+            abs_diff_eq!(n, 1.0, epsilon = 1e-12),
+            "row {i} has norm {n}"
+        );
     }
     assert!(d.x.iter().all(|&v| (0.0..=1.0).contains(&v)));
     // Counts documented in the provenance file: 891 even (+1), 906 odd (−1).
@@ -546,11 +550,14 @@ fn mnist_fixture_loads_as_even_vs_odd() {
     assert_eq!(n.y, d.y);
     for i in 0..n.m() {
         // 784 terms: rounding ≲ 784 ulps ≈ 2e-13.
-        assert!((row_norm(&n, i) - 1.0).abs() <= 1e-12, "row {i}");
+        assert!(
+            abs_diff_eq!(row_norm(&n, i), 1.0, epsilon = 1e-12),
+            "row {i}"
+        );
     }
     // Normalization is a per-row rescaling of the unnormalized data.
     let s = row_norm(&d, 5);
-    assert!((n.x[(5, 400)] - d.x[(5, 400)] / s).abs() <= 1e-15);
+    assert_abs_diff_eq!(n.x[(5, 400)], d.x[(5, 400)] / s, epsilon = 1e-15);
 }
 
 // ---------------------------------------------------------------- generators
@@ -747,7 +754,7 @@ fn two_clusters_match_paper_construction() {
         assert_eq!(data.row(i), vec![sgn * c[0] + e1, sgn * c[1] + e2]);
         // Within the ±0.6 box of its centre; 1e-15 absorbs the rounding of centre + ε.
         for (j, cj) in c.iter().enumerate() {
-            assert!((data.x[(i, j)] - sgn * cj).abs() <= 0.6 + 1e-15);
+            assert_abs_diff_eq!(data.x[(i, j)], sgn * cj, epsilon = 0.6 + 1e-15);
         }
         // Separated through the origin by c (margin ≥ 1 − 0.6(cos 0.5 + sin 0.5) ≈ 0.186).
         assert!(sgn * (c[0] * data.x[(i, 0)] + c[1] * data.x[(i, 1)]) >= 0.18);
@@ -768,9 +775,9 @@ fn quadratic_rank4_labels_match_formula() {
         assert_eq!(raw.y[i], q(&raw.row(i)).signum());
         assert_eq!(nrm.y[i], q(&nrm.row(i)).signum());
         // Unit rows; 6 terms ⇒ rounding ≲ 1e-15.
-        assert!((row_norm(&nrm, i) - 1.0).abs() <= 1e-14);
+        assert_abs_diff_eq!(row_norm(&nrm, i), 1.0, epsilon = 1e-14);
         let s = row_norm(&raw, i);
-        assert!((nrm.x[(i, 0)] - raw.x[(i, 0)] / s).abs() <= 1e-15);
+        assert_abs_diff_eq!(nrm.x[(i, 0)], raw.x[(i, 0)] / s, epsilon = 1e-15);
     }
     // The form has signature (2, 2): the classes are balanced in expectation (P = 1/2);
     // 400 samples ⇒ sd 10, so 140..260 is a 6-sigma band.

@@ -8,6 +8,7 @@
 //! * opt-in GEMM threading — deterministic (same bits on every run) and within a few ulps
 //!   of the single-threaded product.
 
+use approx::abs_diff_eq;
 use implicit_bias::data::Dataset;
 use implicit_bias::linalg;
 use implicit_bias::loss::{log_sum_exp, Loss};
@@ -197,7 +198,7 @@ fn threaded_gemm_is_deterministic_and_close() {
         let tol = 8.0 * inner as f64 * f64::EPSILON * scale;
         for (i, (u, v)) in a.iter().zip(b).enumerate() {
             assert!(
-                (u - v).abs() <= tol,
+                abs_diff_eq!(*u, *v, epsilon = tol),
                 "{what}[{i}]: {u} vs {v} (tol {tol:e})"
             );
         }

@@ -21,6 +21,7 @@
 //! ≈ 4·10⁻⁹, so `EXACT` = 1e-8. Invariance checks compare two runs of the same LP on inputs
 //! that differ by rounding (θ̃ is recomputed from cθ), so they use 1e-6 relative.
 
+use approx::{abs_diff_eq, assert_abs_diff_eq};
 use implicit_bias::data::{generators, Dataset};
 use implicit_bias::error::Error;
 use implicit_bias::kkt::*;
@@ -130,7 +131,7 @@ fn exact_linear_points(backend: LpBackend) {
                 );
                 assert_eq!(own.verdict, Verdict::Kkt);
                 assert!(
-                    (own.margin - sa.margin).abs() <= 1e-9 * sa.margin,
+                    abs_diff_eq!(own.margin, sa.margin, epsilon = 1e-9 * sa.margin),
                     "margin {} vs γ* {}",
                     own.margin,
                     sa.margin
@@ -239,10 +240,14 @@ fn relu_squared_constructed_point(backend: LpBackend) {
     assert!(c.kappa <= EXACT, "κ = {}", c.kappa);
     assert_eq!(c.verdict, Verdict::Kkt);
     let expect_margin = (6.0 * b * b).powf(-1.5);
-    assert!((c.margin - expect_margin).abs() <= 1e-12 * expect_margin);
+    assert_abs_diff_eq!(c.margin, expect_margin, epsilon = 1e-12 * expect_margin);
     // λ of the ½N² form equals the λ of the derivation (θ̃ = θ since q_min = 1).
     for l in &c.lambda {
-        assert!((l - 1.0 / (2.0 * b)).abs() <= 1e-7, "λ = {:?}", c.lambda);
+        assert!(
+            abs_diff_eq!(*l, 1.0 / (2.0 * b), epsilon = 1e-7),
+            "λ = {:?}",
+            c.lambda
+        );
     }
     // A perturbed point is not KKT: moving a off the balance a² = 2b² (margins stay equal).
     let theta2 = [1.2 * a, -1.2 * a, b, -b];
@@ -348,11 +353,11 @@ fn kink_needs_clarke(backend: LpBackend) {
     .unwrap();
     assert_eq!(without.lp.kinks, 0);
     assert!(
-        (without.kappa - 1.0 / 6.0).abs() <= 1e-6,
+        abs_diff_eq!(without.kappa, 1.0 / 6.0, epsilon = 1e-6),
         "without Clarke: κ = {}",
         without.kappa
     );
-    assert!((without.kappa_lower_bound - 1.0 / 6.0).abs() <= 1e-6);
+    assert_abs_diff_eq!(without.kappa_lower_bound, 1.0 / 6.0, epsilon = 1e-6);
     assert_eq!(without.verdict, Verdict::NotKkt);
 }
 
@@ -396,7 +401,7 @@ fn coincidence(backend: LpBackend) {
     // hybrid:1:1 on a layout without matrix blocks is ℓ∞, not ℓ2: keeps its verdict.
     assert_eq!(certs[4].verdict, Verdict::NotKkt);
     assert!(
-        (certs[4].kappa - certs[3].kappa).abs() <= 1e-6,
+        abs_diff_eq!(certs[4].kappa, certs[3].kappa, epsilon = 1e-6),
         "hybrid = linf on a vector"
     );
     // Own = ℓ∞: hybrid with any weights coincides structurally.
@@ -470,7 +475,7 @@ fn weighted_l2_exact_point() {
         let c = check(&model, &data, &theta, &spec, &cfg(backend)).unwrap();
         assert!(c.kappa <= EXACT, "κ = {}", c.kappa);
         assert!(
-            (c.margin - phi.margin).abs() <= 1e-9 * phi.margin,
+            abs_diff_eq!(c.margin, phi.margin, epsilon = 1e-9 * phi.margin),
             "γ = γ*(rescaled)"
         );
         let l2 = check(&model, &data, &theta, &NormSpec::L2, &cfg(backend)).unwrap();
@@ -526,12 +531,12 @@ fn dual_form_agrees_with_primal_form() {
             )
             .unwrap();
             assert!(
-                (p.kappa - d.kappa).abs() <= 1e-6,
+                abs_diff_eq!(p.kappa, d.kappa, epsilon = 1e-6),
                 "{spec}: {} vs {}",
                 p.kappa,
                 d.kappa
             );
-            assert!((p.kappa_lower_bound - d.kappa_lower_bound).abs() <= 1e-6);
+            assert_abs_diff_eq!(p.kappa_lower_bound, d.kappa_lower_bound, epsilon = 1e-6);
             assert_eq!(p.verdict, d.verdict);
         }
     }
@@ -695,8 +700,8 @@ fn certificate_json_contract() {
     }
     // ε, δ of [M] Def. C.4 are consistent with κ: κ = max(ε_∞/N, δ_rel) and ε_rel = ε₂/N.
     let n = 1.0 / c.margin; // L = 1: N(θ̃) = 1/γ
-    assert!((c.kappa - (c.eps_inf / n).max(c.delta_rel)).abs() <= 1e-12);
-    assert!((c.eps_rel - c.eps2 / n).abs() <= 1e-12);
+    assert_abs_diff_eq!(c.kappa, (c.eps_inf / n).max(c.delta_rel), epsilon = 1e-12);
+    assert_abs_diff_eq!(c.eps_rel, c.eps2 / n, epsilon = 1e-12);
 }
 
 /// Block balance of a hybrid norm on the two-layer layout: each block's weighted norm over
@@ -722,12 +727,12 @@ fn block_balance_is_reported() {
     assert_eq!(bb.len(), 2);
     assert_eq!(bb[0].0, "W");
     let mx = bb.iter().map(|b| b.1).fold(0.0, f64::max);
-    assert!((mx - 1.0).abs() < 1e-12);
+    assert_abs_diff_eq!(mx, 1.0, epsilon = 1e-12);
     // W = [[1, 0], [0, 1], [½, ½]]: WᵀW = [[5/4, 1/4], [1/4, 5/4]], σ_max(W) = √(3/2);
     // ‖u‖_∞ = 1. θ̃ is a rescaling of θ, which leaves the ratios unchanged.
     let s = 1.5f64.sqrt();
-    assert!((bb[0].1 - 1.0).abs() < 1e-12, "{bb:?}");
-    assert!((bb[1].1 - 1.0 / s).abs() < 1e-12, "{bb:?}");
+    assert!(abs_diff_eq!(bb[0].1, 1.0, epsilon = 1e-12), "{bb:?}");
+    assert!(abs_diff_eq!(bb[1].1, 1.0 / s, epsilon = 1e-12), "{bb:?}");
     assert!(check(
         &model,
         &data,
@@ -796,7 +801,9 @@ proptest! {
         let c = log_c.exp();
         let scaled: Vec<f64> = theta.iter().map(|v| c * v).collect();
         let s = check(&model, &data, &scaled, &spec, &cfg(LpBackend::Clarabel)).unwrap();
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * a.abs().max(b.abs()) + 1e-9;
+        // 1e-6 relative plus a 1e-9 floor, summed (not approx's max of the two): abs_diff_eq
+        // with the summed bound keeps the tolerance exactly.
+        let close = |a: f64, b: f64| abs_diff_eq!(a, b, epsilon = 1e-6 * a.abs().max(b.abs()) + 1e-9);
         prop_assert!(close(base.kappa, s.kappa), "κ {} vs {}", base.kappa, s.kappa);
         prop_assert!(close(base.kappa_lower_bound, s.kappa_lower_bound));
         prop_assert!(close(base.margin, s.margin));
@@ -838,12 +845,12 @@ fn two_layer_scale_invariance_and_max_spectral() {
         let scaled: Vec<f64> = theta.iter().map(|v| 7.5 * v).collect();
         let b = check(&model, &data, &scaled, &spec, &CheckConfig::default()).unwrap();
         assert!(
-            (a.kappa - b.kappa).abs() <= 1e-6 * a.kappa.max(1e-3),
+            abs_diff_eq!(a.kappa, b.kappa, epsilon = 1e-6 * a.kappa.max(1e-3)),
             "{spec}: {} vs {}",
             a.kappa,
             b.kappa
         );
-        assert!((a.margin - b.margin).abs() <= 1e-9 * a.margin);
+        assert_abs_diff_eq!(a.margin, b.margin, epsilon = 1e-9 * a.margin);
         assert!(a.kappa_lower_bound <= a.kappa + 1e-9);
         assert!(a.lp.converged, "{spec}: {:?}", a.lp.notes);
     }
@@ -899,7 +906,7 @@ fn single_l2_block_max_is_the_l2_point() {
     assert_eq!(a.tau, 0.0);
     assert!(a.kappa < EXACT, "{}", a.kappa);
     assert!(
-        (a.kappa - b.kappa).abs() < EXACT,
+        abs_diff_eq!(a.kappa, b.kappa, epsilon = EXACT),
         "{} vs {}",
         a.kappa,
         b.kappa

@@ -22,6 +22,7 @@
 //! value, 0.01), so for atom norms the two κ can differ by that much each: 2·colgen_tol·
 //! max(κ, 0.01) + [`poly_tol`].
 
+use approx::{abs_diff_eq, assert_abs_diff_eq};
 use implicit_bias::data::{generators, Dataset};
 use implicit_bias::kkt::Strategy;
 use implicit_bias::kkt::*;
@@ -80,7 +81,7 @@ fn both(
 fn near(x: f64, cfg: &CheckConfig, band: f64) -> bool {
     [cfg.kappa_kkt, cfg.kappa_not]
         .iter()
-        .any(|t| (x - t).abs() <= band)
+        .any(|t| abs_diff_eq!(x, *t, epsilon = band))
 }
 
 /// The agreement assertions of the module docs.
@@ -116,13 +117,20 @@ fn assert_agree(
         fast.lp.notes
     );
     assert!(plain.kappa.is_finite() && fast.kappa.is_finite(), "{ctx}");
-    assert!((plain.kappa - fast.kappa).abs() <= tol, "κ differ: {ctx}");
+    assert!(
+        abs_diff_eq!(plain.kappa, fast.kappa, epsilon = tol),
+        "κ differ: {ctx}"
+    );
     // Cross-validity: a certified bound never exceeds an achieved κ, whichever path made it.
     assert!(fast.kappa_lower_bound <= plain.kappa + small, "{ctx}");
     assert!(plain.kappa_lower_bound <= fast.kappa + small, "{ctx}");
     if !uses_atoms(norm) {
         assert!(
-            (plain.kappa_lower_bound - fast.kappa_lower_bound).abs() <= tol,
+            abs_diff_eq!(
+                plain.kappa_lower_bound,
+                fast.kappa_lower_bound,
+                epsilon = tol
+            ),
             "bounds differ: {ctx}"
         );
     }
@@ -140,7 +148,7 @@ fn assert_agree(
     // The certificate's other numbers are recomputed from λ, v the same way.
     assert_eq!(plain.lambda.len(), fast.lambda.len());
     assert!(
-        (plain.margin - fast.margin).abs() <= 1e-12 * plain.margin,
+        abs_diff_eq!(plain.margin, fast.margin, epsilon = 1e-12 * plain.margin),
         "{ctx}"
     );
     assert_eq!(plain.tau, fast.tau);
@@ -385,12 +393,12 @@ fn check_many_and_trajectory_agree() {
     for (norm, c) in norms.iter().zip(&many) {
         let single = check(&model, &data, &theta, norm, &fast_cfg).unwrap();
         assert_eq!(single.verdict, c.verdict);
-        assert!((single.kappa - c.kappa).abs() <= poly_tol(c.kappa, 60, p));
+        assert_abs_diff_eq!(single.kappa, c.kappa, epsilon = poly_tol(c.kappa, 60, p));
         let plain = check(&model, &data, &theta, norm, &with(Strategy::Plain, &cfg)).unwrap();
         assert_agree("check_many", norm, &plain, c, &cfg, 60, p);
         let (tp, tf) = (plain.trajectory_kappa.unwrap(), c.trajectory_kappa.unwrap());
         assert!(
-            (tp - tf).abs() <= poly_tol(tp, 60, p),
+            abs_diff_eq!(tp, tf, epsilon = poly_tol(tp, 60, p)),
             "{norm}: trajectory κ {tp:.9e} vs {tf:.9e}"
         );
     }

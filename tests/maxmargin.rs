@@ -1,6 +1,7 @@
 //! Exact linear max-margin references: primal and dual agree, the solution is
 //! feasible, the multipliers satisfy stationarity, and no other direction beats it.
 
+use approx::{abs_diff_eq, assert_abs_diff_eq};
 use implicit_bias::data::{generators, Dataset};
 use implicit_bias::error::Error;
 use implicit_bias::maxmargin::{max_margin, MaxMarginNorm};
@@ -36,7 +37,7 @@ fn primal_dual_feasibility_and_stationarity() {
             let n = norm.value(&mm.theta);
             // Primal and dual (independent LP / Σλ) margins agree.
             assert!(
-                (mm.margin - mm.dual_margin).abs() <= 1e-7 * mm.margin,
+                abs_diff_eq!(mm.margin, mm.dual_margin, epsilon = 1e-7 * mm.margin),
                 "seed {seed} {norm:?}: primal {} dual {}",
                 mm.margin,
                 mm.dual_margin
@@ -44,13 +45,13 @@ fn primal_dual_feasibility_and_stationarity() {
             // Feasible with the tightest constraint at exactly 1.
             let q = margins(&data, &mm.theta);
             let qmin = q.iter().cloned().fold(f64::INFINITY, f64::min);
-            assert!((qmin - 1.0).abs() < 1e-12);
+            assert_abs_diff_eq!(qmin, 1.0, epsilon = 1e-12);
             // λ ≥ 0, zero off the active set (complementary slackness).
             for (i, &l) in mm.lambda.iter().enumerate() {
                 assert!(l >= 0.0);
                 if l > 1e-9 * n * n {
                     assert!(
-                        (q[i] - 1.0).abs() < 1e-6,
+                        abs_diff_eq!(q[i], 1.0, epsilon = 1e-6),
                         "λ_{i} = {l} on an inactive constraint q = {}",
                         q[i]
                     );
@@ -68,11 +69,11 @@ fn primal_dual_feasibility_and_stationarity() {
             let kd = dual_value(norm, &k);
             let kt: f64 = k.iter().zip(&mm.theta).map(|(a, b)| a * b).sum();
             assert!(
-                (kd - n).abs() <= 1e-6 * n,
+                abs_diff_eq!(kd, n, epsilon = 1e-6 * n),
                 "{norm:?}: N_*(k) = {kd}, N = {n}"
             );
             assert!(
-                (kt - n * n).abs() <= 1e-6 * n * n,
+                abs_diff_eq!(kt, n * n, epsilon = 1e-6 * n * n),
                 "{norm:?}: ⟨k,θ⟩ = {kt}, N² = {}",
                 n * n
             );

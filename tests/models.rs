@@ -13,6 +13,7 @@
 //! two-layer nets, hand-computed values, the GEMM path at training size, initialization,
 //! spec strings, activations and the Clarke relaxation.
 
+use approx::abs_diff_eq;
 use implicit_bias::data::Dataset;
 use implicit_bias::error::Error;
 use implicit_bias::model_conformance;
@@ -346,7 +347,10 @@ fn kaiming_normal_std_matches_scale_over_sqrt_fan_in() {
     let want = scale / 100f64.sqrt();
     // 20 000 draws: the std estimate has relative s.d. ≈ 1/√(2n) = 0.5%, so 10% is > 20σ
     // away from a false failure yet catches a wrong fan-in (×√2 or more).
-    assert!((std / want - 1.0).abs() < 0.1, "std {std} vs {want}");
+    assert!(
+        abs_diff_eq!(std / want, 1.0, epsilon = 0.1),
+        "std {std} vs {want}"
+    );
     // The mean has s.d. want/√n; 6σ.
     assert!(mean.abs() < 6.0 * want / n.sqrt(), "mean {mean}");
 }
@@ -622,8 +626,8 @@ quickcheck! {
             let (s, ds, k) = (act.value(z), act.derivative(z), act.degree());
             // Relative tolerance: a few ulps of powf and products.
             let t = 1e-13 * (1.0 + act.value(z.abs()) * c.powf(k).max(1.0));
-            if (act.value(c * z) - c.powf(k) * s).abs() > t
-                || (z * ds - k * s).abs() > 1e-13 * (1.0 + (k * s).abs())
+            if !abs_diff_eq!(act.value(c * z), c.powf(k) * s, epsilon = t)
+                || !abs_diff_eq!(z * ds, k * s, epsilon = 1e-13 * (1.0 + (k * s).abs()))
             {
                 return TestResult::failed();
             }
@@ -675,11 +679,11 @@ fn clarke_gradient_brackets_the_one_sided_gradients() {
             // The u-part moves by O(δ‖x‖²); the W-part is exact.
             let tol = 1e-6;
             assert!(
-                (g_plus[i] - full[i]).abs() < tol,
+                abs_diff_eq!(g_plus[i], full[i], epsilon = tol),
                 "{act}: right side, coord {i}"
             );
             assert!(
-                (g_minus[i] - base[i]).abs() < tol,
+                abs_diff_eq!(g_minus[i], base[i], epsilon = tol),
                 "{act}: left side, coord {i}"
             );
         }

@@ -13,6 +13,7 @@
 //! still failing on any real mistake (a wrong dual, a missing factor 1/|J|, a dropped
 //! weight all produce relative errors ≥ 1e-3).
 
+use approx::abs_diff_eq;
 use implicit_bias::error::Error;
 use implicit_bias::linalg;
 use implicit_bias::norm_conformance;
@@ -29,7 +30,7 @@ use rand_distr::StandardNormal;
 /// Assert a ≈ b within `t` relative to `scale`.
 fn assert_close(a: f64, b: f64, scale: f64, t: f64, what: &str) {
     assert!(
-        (a - b).abs() <= t * scale.max(f64::MIN_POSITIVE),
+        abs_diff_eq!(a, b, epsilon = t * scale.max(f64::MIN_POSITIVE)),
         "{what}: {a} vs {b} (|diff| = {:e}, allowed {:e})",
         (a - b).abs(),
         t * scale

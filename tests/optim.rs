@@ -25,6 +25,7 @@
 //! * implicit norms (AdaGrad's weighted ℓ2 from its state, Muon-Adam's max-block weights);
 //! * Partition semantics and errors; OptimizerConfig TOML/JSON round trips and errors.
 
+use approx::{abs_diff_eq, assert_abs_diff_eq};
 use implicit_bias::linalg;
 use implicit_bias::norms::{BlockNormKind, NormSpec};
 use implicit_bias::optim::{
@@ -426,7 +427,7 @@ proptest! {
             let rank = live.min(d);
             for (i, s) in sv.iter().enumerate() {
                 if i < rank {
-                    prop_assert!((s / LR - 1.0).abs() <= tol, "σ_{i} = {s}, sv = {sv:?}");
+                    prop_assert!(abs_diff_eq!(s / LR, 1.0, epsilon = tol), "σ_{i} = {s}, sv = {sv:?}");
                 } else {
                     prop_assert!(s / LR <= tol, "σ_{i} = {s} should be 0, sv = {sv:?}");
                 }
@@ -438,7 +439,7 @@ proptest! {
             }
             let u = &dl[k * d..];
             let nu = u.iter().map(|v| v * v).sum::<f64>().sqrt();
-            prop_assert!((nu - LR).abs() <= tol * LR);
+            prop_assert!(abs_diff_eq!(nu, LR, epsilon = tol * LR));
         }
     }
 
@@ -463,7 +464,7 @@ proptest! {
         let mut want: Vec<f64> = sv_g.iter().map(|sg| LR * ns_scalar(sg / fro, 5)).collect();
         want.sort_by(|a, b| b.partial_cmp(a).unwrap());
         for (ss, w) in sv_step.iter().zip(&want) {
-            prop_assert!((ss - w).abs() <= 1e-9 * LR, "step σ {ss}, want {w} (σ(g) = {sv_g:?})");
+            prop_assert!(abs_diff_eq!(*ss, *w, epsilon = 1e-9 * LR), "step σ {ss}, want {w} (σ(g) = {sv_g:?})");
         }
         for sg in &sv_g {
             if sg / fro >= 3e-3 {
@@ -587,7 +588,7 @@ fn adam_eps0_relatively_tiny_coordinate_keeps_a_full_step() {
     for step in &d {
         // Constant gradient ⇒ m̂ = g and v̂ = g² exactly in real arithmetic: Δ = −η sign(g).
         for (x, want) in step.iter().zip([-LR, LR, -LR]) {
-            assert!((x - want).abs() <= 1e-12, "{step:?}");
+            assert!(abs_diff_eq!(*x, want, epsilon = 1e-12), "{step:?}");
         }
     }
 }
@@ -610,7 +611,10 @@ fn unnormalized_steps_have_dual_norm_size() {
         for (step, (c, g)) in d.iter().zip(&grads) {
             let n = norm_value(&norm, &layout, step);
             let want = LR * c.exp() * norm_value(&dual, &layout, g);
-            assert!((n - want).abs() <= 1e-12 * want, "{norm}: {n} vs {want}");
+            assert!(
+                abs_diff_eq!(n, want, epsilon = 1e-12 * want),
+                "{norm}: {n} vs {want}"
+            );
         }
     }
 }
@@ -743,7 +747,7 @@ fn implicit_norms_and_schedule_classes() {
     let w_sigma = linalg::spectral_norm(3, 4, &theta[..12]).unwrap();
     let u_inf = max_abs(&theta[12..]);
     let paper = (0.1 * w_sigma).max(u_inf);
-    assert!((ours - 10.0 * paper).abs() <= 1e-12 * ours);
+    assert_abs_diff_eq!(ours, 10.0 * paper, epsilon = 1e-12 * ours);
     // On a single-vector layout only the Adam group owns blocks: its own norm.
     assert_eq!(ma.implicit_norm(&v, None), Some(NormSpec::Linf));
     // Spectral descent's norm builds on both layouts.
@@ -770,7 +774,7 @@ fn adagrad_implicit_norm_is_weighted_l2_from_state() {
         let g2: f64 = gs.iter().map(|g| g[j] * g[j]).sum();
         let want = (eps + g2).powf(0.25);
         assert!(
-            (hj - want).abs() <= 1e-13 * want,
+            abs_diff_eq!(*hj, want, epsilon = 1e-13 * want),
             "h_{j} = {hj}, want {want}"
         );
     }
@@ -795,7 +799,7 @@ fn adagrad_weights_survive_tiny_losses() {
     let grads = fixed_grads(&layout, 3, -3000.0);
     let (_, st) = run_state(&AdaGrad { eps: 1e-8 }, &layout, &grads, LR).unwrap();
     for h in AdaGrad::h_inv_sqrt(&st).unwrap() {
-        assert!((h - 1e-2).abs() <= 1e-14);
+        assert_abs_diff_eq!(h, 1e-2, epsilon = 1e-14);
     }
     // ε = 0: the weights are G^{1/4} ≈ e^{-1500}·|ĝ|^{1/2}, below the f64 range: a clear
     // error rather than zeros or NaN.

@@ -5,6 +5,7 @@
 //! ReLU² net trained by NumPy (`scripts/make_torch_fixture.py`, see PROVENANCE.md there),
 //! with float64 reference outputs computed independently by NumPy.
 
+use approx::abs_diff_eq;
 use implicit_bias::kkt::{check_many, CheckConfig, Verdict};
 use implicit_bias::models::ModelSpec;
 use implicit_bias::norms::NormSpec;
@@ -235,7 +236,7 @@ fn model_outputs_match_numpy_float64_reference() {
             .sum();
         let tol = 2.0 * (D + K + 3) as f64 * f64::EPSILON * s;
         assert!(
-            (f - f_ref).abs() <= tol,
+            abs_diff_eq!(f, f_ref, epsilon = tol),
             "sample {i}: {f} vs {f_ref} (tol {tol:e})"
         );
         worst_rel = worst_rel.max((f - f_ref).abs() / f_ref.abs());
@@ -276,7 +277,7 @@ fn checker_runs_on_the_torch_fixture() {
     // γ_ℓ2 = q_min / ‖θ‖₂³ agrees with NumPy's value (a norm and a cube: a few ulps).
     let gamma = expected()["normalized_l2_margin"].as_f64().unwrap();
     assert!(
-        (certs[0].margin - gamma).abs() <= 1e-12 * gamma,
+        abs_diff_eq!(certs[0].margin, gamma, epsilon = 1e-12 * gamma),
         "{} vs {gamma}",
         certs[0].margin
     );
@@ -596,7 +597,10 @@ fn npy_flat_theta_for_a_linear_model() {
         let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
         // γ_ℓ2 = min_i y_i⟨θ, x_i⟩ / ‖θ‖₂ = 0.5/√1.25 (sample 4).
         let gamma = v[0]["margin"].as_f64().unwrap();
-        assert!((gamma - 0.5 / 1.25f64.sqrt()).abs() < 1e-12, "{gamma}");
+        assert!(
+            abs_diff_eq!(gamma, 0.5 / 1.25f64.sqrt(), epsilon = 1e-12),
+            "{gamma}"
+        );
     }
 }
 

@@ -1,6 +1,7 @@
 //! Tests of the SVG figure module: seed statistics, resampling, tick labels, and the
 //! rendered documents (well-formed, labelled, deterministic, no NaN).
 
+use approx::{abs_diff_eq, assert_abs_diff_eq};
 use implicit_bias::error::Error;
 use implicit_bias::plots::ticks::{format_linear, format_log10, linear_ticks, log10_ticks};
 use implicit_bias::plots::{
@@ -18,12 +19,18 @@ fn mean_ci95_matches_hand_computation() {
     // [1, 2, 3]: mean 2, sample sd 1, t_{0.975,2} = 4.3027 → h = 4.3027 / √3.
     let (m, h) = mean_ci95(&[1.0, 2.0, 3.0]);
     assert_eq!(m, 2.0);
-    assert!((h - 4.3027 / 3f64.sqrt()).abs() < 1e-12, "h = {h}");
+    assert!(
+        abs_diff_eq!(h, 4.3027 / 3f64.sqrt(), epsilon = 1e-12),
+        "h = {h}"
+    );
     // [2, 4, 4, 4, 5, 5, 7, 9]: mean 5, Σ(x − 5)² = 32, s = √(32/7), t_{0.975,7} = 2.3646.
     let (m, h) = mean_ci95(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]);
     assert_eq!(m, 5.0);
     let expected = 2.3646 * (32.0f64 / 7.0).sqrt() / 8f64.sqrt();
-    assert!((h - expected).abs() < 1e-12, "h = {h}, expected {expected}");
+    assert!(
+        abs_diff_eq!(h, expected, epsilon = 1e-12),
+        "h = {h}, expected {expected}"
+    );
 }
 
 #[test]
@@ -46,9 +53,12 @@ fn student_t_quantiles() {
     assert_eq!(student_t975(29), 2.0452);
     // Beyond the table: Cornish–Fisher against table values (4 decimals), error < 1e-3.
     for (dof, t) in [(30, 2.0423), (40, 2.0211), (60, 2.0003), (120, 1.9799)] {
-        assert!((student_t975(dof) - t).abs() < 1e-3, "dof {dof}");
+        assert!(
+            abs_diff_eq!(student_t975(dof), t, epsilon = 1e-3),
+            "dof {dof}"
+        );
     }
-    assert!((student_t975(1_000_000) - 1.96).abs() < 1e-3);
+    assert_abs_diff_eq!(student_t975(1_000_000), 1.96, epsilon = 1e-3);
     assert!(student_t975(0).is_nan());
     // Monotone decreasing in the degrees of freedom, across the table/expansion seam too.
     for dof in 1..200 {
@@ -80,7 +90,7 @@ proptest! {
                 prop_assert!(y.is_none(), "query {} outside [{}, {}]", q, lo, hi);
             } else {
                 let y = y.expect("inside the range");
-                prop_assert!((y - (a * q + b)).abs() <= tol, "q {} y {}", q, y);
+                prop_assert!(abs_diff_eq!(y, a * q + b, epsilon = tol), "q {} y {}", q, y);
             }
         }
     }
@@ -152,7 +162,8 @@ fn aggregate_uses_overlap_and_t_quantile() {
     assert_eq!(xs, vec![2.0, 4.0, 6.0, 8.0]);
     for (x, lo, hi) in s.band.unwrap() {
         assert!(
-            (hi - 1.0 - 12.7062).abs() < 1e-12 && (1.0 - lo - 12.7062).abs() < 1e-12,
+            abs_diff_eq!(hi - 1.0, 12.7062, epsilon = 1e-12)
+                && abs_diff_eq!(1.0 - lo, 12.7062, epsilon = 1e-12),
             "x {x}"
         );
     }
@@ -524,7 +535,7 @@ fn scatter_with_unit_circle() {
         v.iter().cloned().fold(f64::MIN, f64::max) - v.iter().cloned().fold(f64::MAX, f64::min)
     };
     assert!(
-        (extent(&xs) - extent(&ys)).abs() <= 2.0,
+        abs_diff_eq!(extent(&xs), extent(&ys), epsilon = 2.0),
         "{} vs {}",
         extent(&xs),
         extent(&ys)
@@ -585,11 +596,12 @@ proptest! {
         // Eigen-decomposition of a ≤ 12×12 Gram matrix: errors of a few hundred ulps.
         let tol = 1e-10;
         for (a, pa) in p.iter().enumerate() {
-            prop_assert!(((pa.0 * pa.0 + pa.1 * pa.1).sqrt() - 1.0).abs() < tol);
+            prop_assert!(abs_diff_eq!((pa.0 * pa.0 + pa.1 * pa.1).sqrt(), 1.0, epsilon = tol));
             for (b, pb) in p.iter().enumerate() {
                 let d_plane = ((pa.0 - pb.0).powi(2) + (pa.1 - pb.1).powi(2)).sqrt();
                 let d_space: f64 = units[a].iter().zip(&units[b]).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt();
-                prop_assert!((d_plane - d_space).abs() < tol, "{} {}: {} vs {}", a, b, d_plane, d_space);
+                prop_assert!(abs_diff_eq!(d_plane, d_space, epsilon = tol), "{} {}: {} vs {}", a, b, d_plane, d_space);
+
             }
         }
     }

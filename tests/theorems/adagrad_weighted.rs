@@ -17,6 +17,7 @@
 //! κ trend is absent and only the growth of the weighted margin is asserted).
 
 use crate::common::*;
+use approx::abs_diff_eq;
 use implicit_bias::error::Result;
 use implicit_bias::norms::NormSpec;
 use implicit_bias::numfmt::sig3;
@@ -156,7 +157,7 @@ fn adagrad_norm_depends_on_the_initialization_rmsprop_does_not() {
         let mine = h_from(o, 1e-8);
         for (a, b) in h.iter().zip(&mine) {
             assert!(
-                (a / b - 1.0).abs() <= 1e-9,
+                abs_diff_eq!(a / b, 1.0, epsilon = 1e-9),
                 "{}: h_inv_sqrt {h:?} vs recomputed {mine:?}",
                 o.name
             );

@@ -23,6 +23,7 @@
 //! instead (numbers in the case files and in the README's open-case list).
 
 use crate::common::*;
+use approx::abs_diff_eq;
 use implicit_bias::data::Dataset;
 use implicit_bias::kkt::{check_many, CheckConfig, Verdict};
 use implicit_bias::maxmargin::{max_margin, MaxMarginNorm};
@@ -116,7 +117,7 @@ fn exact_solutions_calibrate_the_checker() {
                 assert!(cert.kappa <= 1e-6, "θ*_{own} under {s}: κ = {}", cert.kappa);
                 assert_eq!(cert.verdict, Verdict::Kkt);
                 assert!(
-                    (cert.margin / sol.margin - 1.0).abs() <= 1e-9,
+                    abs_diff_eq!(cert.margin / sol.margin, 1.0, epsilon = 1e-9),
                     "margin {} vs γ* {}",
                     cert.margin,
                     sol.margin
