@@ -470,8 +470,18 @@ fn known_polar(rng: &mut ChaCha8Rng, r: usize, c: usize, kappa: f64) -> (Vec<f64
     (a, p)
 }
 
+/// max_j |a_j − b_j|, NaN when any difference is NaN (so an entry left unwritten in a
+/// NaN-filled output buffer fails every `≤ tol` check instead of being skipped).
 fn max_diff(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).fold(0.0, |m: f64, (x, y)| {
+        let d = (x - y).abs();
+        if m.is_nan() || d.is_nan() {
+            f64::NAN
+        } else {
+            m.max(d)
+        }
+    })
 }
 
 /// The two routes of `orthogonalize` (Gram, SVD) against a matrix with known polar factor
