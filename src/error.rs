@@ -53,6 +53,16 @@ pub enum Error {
     Json(String),
 }
 
+/// `s` itself, or its first `max` characters followed by `… (n characters)`.
+fn truncate(s: String, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s;
+    }
+    let head: String = s.chars().take(max).collect();
+    format!("{head}… ({n} characters)")
+}
+
 /// Shorthand for `std::result::Result<T, Error>`.
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -64,11 +74,46 @@ impl Error {
             source,
         }
     }
-    /// Build an [`Error::Spec`].
+    /// Build an [`Error::Spec`]. A spec longer than [`Error::SPEC_ECHO`] characters is
+    /// echoed truncated (its first characters, then `…` and the length), and so is a reason
+    /// longer than 4 × that (reasons quote parts of the spec).
     pub fn spec(spec: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Spec {
-            spec: spec.into(),
-            reason: reason.into(),
+            spec: truncate(spec.into(), Self::SPEC_ECHO),
+            reason: truncate(reason.into(), 4 * Self::SPEC_ECHO),
         }
     }
+
+    /// The process exit status for this error: **2** for bad input — an invalid config,
+    /// spec, data file, parameter file or JSON input, data not separated by θ, and I/O
+    /// errors caused by the paths given (missing, a directory where a file is expected or
+    /// the reverse, not valid UTF-8, unreadable, already existing); **1** for everything
+    /// else (numerical failures, a training run that cannot continue, other I/O failures
+    /// such as a full disk). (130 = interrupted is set by the CLI itself.)
+    pub fn exit_status(&self) -> u8 {
+        use std::io::ErrorKind as K;
+        match self {
+            Error::Config(_)
+            | Error::Spec { .. }
+            | Error::Data(_)
+            | Error::Params(_)
+            | Error::NotSeparable(_)
+            | Error::Json(_) => 2,
+            Error::Io { source, .. } => match source.kind() {
+                K::NotFound
+                | K::InvalidData
+                | K::InvalidInput
+                | K::IsADirectory
+                | K::NotADirectory
+                | K::AlreadyExists
+                | K::PermissionDenied
+                | K::UnexpectedEof => 2,
+                _ => 1,
+            },
+            Error::Numerical(_) | Error::Training(_) => 1,
+        }
+    }
+
+    /// Longest spec string echoed whole in an error.
+    pub const SPEC_ECHO: usize = 120;
 }

@@ -33,8 +33,10 @@
 //! * [`loss`] — exponential / logistic losses in the log domain;
 //! * [`linalg`] — SVD, Muon's polar factor (Gram / SVD / Newton–Schulz), GEMM;
 //! * [`error`] — the one error type (every variant maps to an exit status);
-//! * [`numfmt`] — the number formats of reports, tables and snapshots;
-//! * [`catalogue`] — the catalogue row type; [`list`] collects every catalogue.
+//! * [`numfmt`] — the number formats of reports, tables and snapshots; [`json_f64`] — how
+//!   non-finite floats are written in JSON records;
+//! * [`catalogue`] — the catalogue row type; [`list`] collects every catalogue;
+//! * [`resources`] — checked sizes and the memory budget checked before large allocations.
 //!
 //! The theory's objects:
 //! * [`models`] — homogeneous models (linear, two-layer, deep linear, diagonal) and specs;
@@ -88,6 +90,7 @@ pub mod catalogue;
 pub mod data;
 pub mod error;
 pub mod experiment;
+pub mod json_f64;
 pub mod kkt;
 pub mod linalg;
 pub mod list;
@@ -102,6 +105,7 @@ pub mod params;
 pub mod params_io;
 pub mod plots;
 pub mod report;
+pub mod resources;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod theorem_case;

@@ -36,6 +36,10 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Memory budget checked before large allocations (bytes, or with K/M/G/T), e.g. `8G`.
+    /// Default: IB_MEMORY_LIMIT, else the machine's available memory.
+    #[arg(long, global = true, value_name = "SIZE")]
+    memory_limit: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -293,15 +297,7 @@ fn check_cmd(
 }
 
 fn exit_code(e: &Error) -> ExitCode {
-    match e {
-        Error::Config(_)
-        | Error::Spec { .. }
-        | Error::Data(_)
-        | Error::Params(_)
-        | Error::Json(_)
-        | Error::NotSeparable(_) => ExitCode::from(2),
-        _ => ExitCode::from(1),
-    }
+    ExitCode::from(e.exit_status())
 }
 
 fn main() -> ExitCode {
@@ -313,6 +309,15 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
+    if let Some(m) = &cli.memory_limit {
+        match implicit_bias::resources::parse_size(m) {
+            Ok(b) => implicit_bias::resources::set_memory_limit(Some(b)),
+            Err(e) => {
+                eprintln!("error: --memory-limit: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let result = match cli.command {
         Command::List { json } => {
             print_list(json);

@@ -35,6 +35,13 @@ impl BlockShape {
             BlockShape::Matrix { rows, cols } => rows * cols,
         }
     }
+    /// Number of entries, or `None` when rows × cols overflows `usize`.
+    pub fn checked_len(&self) -> Option<usize> {
+        match *self {
+            BlockShape::Vector(n) => Some(n),
+            BlockShape::Matrix { rows, cols } => rows.checked_mul(cols),
+        }
+    }
     /// True when the block has no entries.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -90,16 +97,23 @@ impl Layout {
     /// Errors on duplicate or empty names and on empty blocks.
     pub fn new<S: Into<String>>(blocks: impl IntoIterator<Item = (S, BlockShape)>) -> Result<Self> {
         let mut out = Vec::new();
+        let mut names = std::collections::HashSet::new();
         let mut offset = 0;
         for (name, shape) in blocks {
             let name = name.into();
             if name.is_empty() {
                 return Err(Error::Params("block name must not be empty".into()));
             }
-            if shape.is_empty() {
+            let Some(n) = shape.checked_len() else {
+                return Err(Error::Params(format!(
+                    "block `{name}` of shape {:?} has more entries than fit in memory",
+                    shape.dims()
+                )));
+            };
+            if n == 0 {
                 return Err(Error::Params(format!("block `{name}` has no entries")));
             }
-            if out.iter().any(|b: &Block| b.name == name) {
+            if !names.insert(name.clone()) {
                 return Err(Error::Params(format!("duplicate block name `{name}`")));
             }
             out.push(Block {
@@ -107,10 +121,21 @@ impl Layout {
                 shape,
                 offset,
             });
-            offset += shape.len();
+            offset = offset.checked_add(n).ok_or_else(|| {
+                Error::Params(format!(
+                    "the layout's size overflows at block `{}`",
+                    out.last().map_or("?", |b: &Block| b.name.as_str())
+                ))
+            })?;
         }
         if out.is_empty() {
             return Err(Error::Params("a layout needs at least one block".into()));
+        }
+        // A Vec<f64> of this length must be addressable (isize::MAX bytes).
+        if offset > isize::MAX as usize / 8 {
+            return Err(Error::Params(format!(
+                "a layout of {offset} parameters cannot be allocated"
+            )));
         }
         Ok(Layout {
             blocks: out,
@@ -158,16 +183,32 @@ impl Layout {
         Ok(())
     }
     /// Human-readable description, e.g. `W[16×10], u[16]`.
+    ///
+    /// At most [`Layout::DESCRIBE_BLOCKS`] blocks are listed (the first ones and the last),
+    /// so that error messages stay short for layouts with thousands of blocks.
     pub fn describe(&self) -> String {
-        self.blocks
+        let show = |b: &Block| match b.shape {
+            BlockShape::Vector(n) => format!("{}[{}]", b.name, n),
+            BlockShape::Matrix { rows, cols } => format!("{}[{}×{}]", b.name, rows, cols),
+        };
+        let n = self.blocks.len();
+        if n <= Self::DESCRIBE_BLOCKS {
+            return self.blocks.iter().map(show).collect::<Vec<_>>().join(", ");
+        }
+        let head: Vec<String> = self.blocks[..Self::DESCRIBE_BLOCKS - 1]
             .iter()
-            .map(|b| match b.shape {
-                BlockShape::Vector(n) => format!("{}[{}]", b.name, n),
-                BlockShape::Matrix { rows, cols } => format!("{}[{}×{}]", b.name, rows, cols),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
+            .map(show)
+            .collect();
+        format!(
+            "{}, … ({} blocks in all), {}",
+            head.join(", "),
+            n,
+            show(&self.blocks[n - 1])
+        )
     }
+
+    /// How many blocks [`Layout::describe`] lists.
+    pub const DESCRIBE_BLOCKS: usize = 8;
 }
 
 /// A parameter vector together with its layout.
@@ -176,6 +217,7 @@ pub struct Params {
     /// The block structure.
     pub layout: Layout,
     /// The flat values, `layout.len()` of them.
+    #[serde(with = "crate::json_f64::vec")]
     pub data: Vec<f64>,
 }
 

@@ -136,19 +136,26 @@ pub struct TracePoint {
     /// Number of steps taken before this record (0 = the initialization).
     pub step: u64,
     /// log10 L(θ).
+    #[serde(with = "crate::json_f64::scalar")]
     pub log10_loss: f64,
     /// Learning rate of the next step η(step + 1).
+    #[serde(with = "crate::json_f64::scalar")]
     pub lr: f64,
     /// Hard margins γ_N(θ), one per trace norm (same order as `TrainConfig::trace_norms`).
+    #[serde(with = "crate::json_f64::vec")]
     pub margins: Vec<f64>,
     /// Soft margins γ̃_N(θ), one per trace norm.
+    #[serde(with = "crate::json_f64::vec")]
     pub soft_margins: Vec<f64>,
     /// ⟨θ, −∇L⟩ / (N(θ)·N_*(∇L)) ∈ [−1, 1] for the optimizer's own norm N (None when the
     /// optimizer has no step norm or θ = 0). Tends to 1 at a KKT direction (\[M\] Thm C.8).
+    #[serde(with = "crate::json_f64::option")]
     pub alignment: Option<f64>,
     /// Fraction of samples with q_i > 0.
+    #[serde(with = "crate::json_f64::scalar")]
     pub train_accuracy: f64,
     /// min_i q_i (unnormalized).
+    #[serde(with = "crate::json_f64::scalar")]
     pub q_min: f64,
 }
 
@@ -156,12 +163,15 @@ pub struct TracePoint {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint {
     /// The natural-log loss level that was crossed.
+    #[serde(with = "crate::json_f64::scalar")]
     pub level: f64,
     /// Step at which it was crossed.
     pub step: u64,
     /// log L at that step.
+    #[serde(with = "crate::json_f64::scalar")]
     pub log_loss: f64,
     /// θ at that step.
+    #[serde(with = "crate::json_f64::vec")]
     pub theta: Vec<f64>,
 }
 
@@ -290,6 +300,24 @@ fn find_dead_sample(model: &dyn Model, data: &Dataset, theta: &[f64], q: &[f64])
     None
 }
 
+/// An upper estimate of the memory [`train_observed`] allocates, in bytes: θ, Δθ, the
+/// candidate θ + Δθ and the gradient (4p), optimizer buffers (≤ 4p), the margins and
+/// weights (2m), the model's workspace (≤ 3 m×(⌈p/d⌉ + 1): the two-layer net's m × k
+/// activations), and the iterates kept at the trace points when `keep_iterates` is set
+/// (≤ (trace_per_decade + 1) per decade of steps, each p floats).
+pub fn training_bytes(p: usize, m: usize, d: usize, cfg: &TrainConfig) -> u128 {
+    let (p, m) = (p as u128, m as u128);
+    let hidden = p.div_ceil(d.max(1) as u128) + 1;
+    let decades = (cfg.max_steps.max(1) as f64).log10().ceil() as u128 + 1;
+    let iterates = if cfg.keep_iterates {
+        (u128::from(cfg.trace_per_decade) + 1) * decades + 2
+    } else {
+        0
+    };
+    let floats = 8 * p + 2 * m + 3 * m * hidden + iterates * p;
+    crate::resources::f64_bytes(floats)
+}
+
 /// Train `model` on `data` with `loss` and `optimizer` from `theta0` (full batch).
 ///
 /// Errors only for invalid input (θ0 not matching the layout, data of the wrong dimension,
@@ -326,6 +354,15 @@ pub fn train_observed(
     let layout = model.layout().clone();
     layout.check(&theta0)?;
     model.validate_data(data)?;
+    crate::resources::reserve(
+        &format!(
+            "training `{}` ({} parameters, {} samples)",
+            model.name(),
+            layout.len(),
+            data.m()
+        ),
+        training_bytes(layout.len(), data.m(), data.d(), cfg),
+    )?;
     cfg.schedule.validate()?;
     if let Some(t) = cfg.target_log_loss {
         if t.is_nan() {

@@ -182,9 +182,9 @@ fn bad_inputs_give_clear_errors_and_exit_codes() {
             "{file}: expected `{needle}` in {stderr}"
         );
     }
-    // A missing config file is an I/O error (exit 1) naming the path.
+    // A missing config file is bad input (exit 2) naming the path.
     let out = bin().args(["run", "/nonexistent/x.toml"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.toml"));
 }
 

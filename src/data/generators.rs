@@ -67,7 +67,12 @@ fn check_dims(m: usize, d: usize) -> Result<()> {
     if d == 0 {
         return Err(Error::Config("dimension d must be ≥ 1".into()));
     }
-    Ok(())
+    // The row-major draws and the dataset's matrix (2·m·d floats) and the labels.
+    let md = crate::resources::checked_product("generator m × d", m, d)?;
+    crate::resources::reserve(
+        &format!("generating {m} samples of dimension {d}"),
+        crate::resources::f64_bytes(2 * md as u128 + m as u128),
+    )
 }
 
 /// Build a dataset from row-major features.
@@ -223,8 +228,13 @@ impl ReluTeacher {
                 "active_per_neuron must be in 1..={d} (the dimension), got {active_per_neuron}"
             )));
         }
+        let kd = crate::resources::checked_product("teacher width k × dimension d", k, d)?;
+        crate::resources::reserve(
+            &format!("a ReLU teacher of width {k} in dimension {d}"),
+            crate::resources::f64_bytes(kd as u128),
+        )?;
         let mut rng = rng_from(seed);
-        let mut w = vec![0.0; k * d];
+        let mut w = vec![0.0; kd];
         for j in 0..k {
             for idx in random_support(&mut rng, d, active_per_neuron) {
                 w[j * d + idx] = normal(&mut rng);

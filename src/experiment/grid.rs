@@ -255,6 +255,89 @@ pub struct GridOutcome {
     pub wall_seconds: f64,
 }
 
+/// The number of worker threads: `requested` (0 = one per core), at most the number of jobs
+/// and [`crate::resources::MAX_JOBS`].
+pub fn worker_threads(requested: usize, jobs: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let want = if requested == 0 { cores } else { requested };
+    want.min(jobs.max(1)).min(crate::resources::MAX_JOBS)
+}
+
+/// Everything that can be checked before anything is written or trained: for every model
+/// spec, the model on the data (dimension, labels, the test set), every traced and checked
+/// norm on its layout, every run's optimizer on its layout, and the memory of `threads`
+/// concurrent runs ([`crate::train::training_bytes`]) against the budget
+/// ([`crate::resources`]). A config that passes can still fail numerically, never on input.
+pub fn preflight(
+    cfg: &ExperimentConfig,
+    data: &Dataset,
+    test: Option<&Dataset>,
+    threads: usize,
+) -> Result<()> {
+    let mut worst = 0u128;
+    for sp in cfg.model.all_specs() {
+        let spec = ModelSpec::parse(&sp)?;
+        // Frozen nets need their u to be built: instantiate draws it (seed 0).
+        let model = if spec.is_frozen() {
+            spec.instantiate(data.d(), &cfg.model.init, 0)?.0
+        } else {
+            spec.build(data.d(), None)?
+        };
+        model.validate_data(data)?;
+        if let Some(t) = test {
+            model.validate_data(t)?;
+        }
+        let layout = model.layout();
+        let norms = cfg
+            .train
+            .norms
+            .iter()
+            .chain(cfg.check.norms.iter().flatten());
+        for n in norms {
+            n.build(layout).map_err(|e| match e {
+                Error::Config(msg) => Error::Config(format!("model `{sp}`, norm `{n}`: {msg}")),
+                other => other,
+            })?;
+        }
+        for r in &cfg.runs {
+            r.optimizer.build()?.init(layout).map_err(|e| match e {
+                Error::Config(msg) => {
+                    Error::Config(format!("run `{}` on model `{sp}`: {msg}", r.label()))
+                }
+                other => other,
+            })?;
+        }
+        let tc = TrainConfig {
+            max_steps: cfg.train.max_steps,
+            trace_per_decade: cfg.train.trace_per_decade,
+            keep_iterates: true,
+            ..TrainConfig::default()
+        };
+        worst = worst.max(crate::train::training_bytes(
+            layout.len(),
+            data.m(),
+            data.d(),
+            &tc,
+        ));
+    }
+    crate::resources::reserve(
+        &format!("{threads} concurrent runs"),
+        worst.saturating_mul(threads as u128),
+    )
+}
+
+/// Create the output directory (and its parents); a path that exists and is not a
+/// directory is an [`Error::Config`].
+fn prepare_out_dir(out: &Path) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(Error::Config(format!(
+            "--out {} exists and is not a directory",
+            out.display()
+        )));
+    }
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))
+}
+
 /// Run every job of an experiment in parallel (rayon, `opts.jobs` threads), writing each
 /// completed run's JSON atomically as soon as it finishes, then `DIR/trace.csv` and a copy
 /// of the config (`DIR/config.toml`, for `implicit-bias report`).
@@ -270,26 +353,20 @@ pub fn run_grid(
     let t0 = std::time::Instant::now();
     let data = cfg.data.load(base)?;
     let test = cfg.data.load_test(base)?;
-    // Fail fast on a model/data mismatch before any training.
-    for sp in cfg.model.all_specs() {
-        let (model, _) = ModelSpec::parse(&sp)?.instantiate(data.d(), &cfg.model.init, 0)?;
-        model.validate_data(&data)?;
-        if let Some(t) = &test {
-            model.validate_data(t)?;
-        }
-    }
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let jobs = cfg.jobs();
+    let threads = worker_threads(opts.jobs, jobs.len());
+    preflight(cfg, &data, test.as_ref(), threads)?;
+    prepare_out_dir(out)?;
     let cfg_text = toml::to_string_pretty(cfg).map_err(|e| Error::Config(e.to_string()))?;
     let cfg_path = out.join("config.toml");
     std::fs::write(&cfg_path, cfg_text).map_err(|e| Error::io(&cfg_path, e))?;
-    let jobs = cfg.jobs();
     let cancelled = || {
         opts.cancel
             .as_ref()
             .is_some_and(|c| c.load(Ordering::SeqCst))
     };
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
+        .num_threads(threads)
         .build()
         .map_err(|e| Error::Config(format!("thread pool: {e}")))?;
     let results: Vec<Result<Option<RunRecord>>> = pool.install(|| {

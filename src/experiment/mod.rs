@@ -60,9 +60,11 @@ mod schema;
 
 pub use crate::data::{DataConfig, GeneratorConfig};
 pub use grid::{
-    run_experiment, run_grid, run_one, GridHooks, GridOptions, GridOutcome, Job, NoHooks,
+    preflight, run_experiment, run_grid, run_one, worker_threads, GridHooks, GridOptions,
+    GridOutcome, Job, NoHooks,
 };
 pub use records::{read_runs, write_run, write_trace_csv, RunRecord};
 pub use schema::{
-    CheckSection, ExperimentConfig, ModelConfig, ReportSection, RunConfig, TrainSection,
+    check_label, CheckSection, ExperimentConfig, ModelConfig, ReportSection, RunConfig,
+    TrainSection,
 };

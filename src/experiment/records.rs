@@ -29,6 +29,7 @@ pub struct RunRecord {
     /// Model spec string.
     pub model: String,
     /// Model degree L.
+    #[serde(with = "crate::json_f64::scalar")]
     pub degree: f64,
     /// Loss.
     pub loss: Loss,
@@ -41,10 +42,12 @@ pub struct RunRecord {
     /// Final parameters with their layout.
     pub theta: Params,
     /// Frozen output weights (frozen two-layer nets only).
+    #[serde(with = "crate::json_f64::option_vec")]
     pub frozen_u: Option<Vec<f64>>,
     /// Steps taken.
     pub steps: u64,
     /// Final log10 loss.
+    #[serde(with = "crate::json_f64::scalar")]
     pub final_log10_loss: f64,
     /// Why the run stopped.
     pub stop: StopReason,
@@ -52,6 +55,7 @@ pub struct RunRecord {
     /// the margins are non-positive and no implicit-bias theorem applies.
     pub separated: bool,
     /// Final hard margins per traced norm (norm spec → γ_N).
+    #[serde(with = "crate::json_f64::map")]
     pub margins: BTreeMap<String, f64>,
     /// The optimizer's implicit norm (spec string) per theory, if any.
     pub implicit_norm: Option<String>,
@@ -70,15 +74,19 @@ pub struct RunRecord {
     /// Cosine similarity ⟨θ_t, θ_T⟩/(‖θ_t‖₂‖θ_T‖₂) of each trace point's θ_t with the final
     /// θ_T, as (step, cosine) (\[M\] Fig. 1b). NaN where θ_t = 0.
     #[serde(default)]
+    #[serde(with = "crate::json_f64::pairs")]
     pub cosine_to_last: Vec<(u64, f64)>,
     /// Accuracy of the final θ on `[data.test]`, if given.
     #[serde(default)]
+    #[serde(with = "crate::json_f64::option")]
     pub test_accuracy: Option<f64>,
     /// AdaGrad only: the final preconditioner h∞^{−1/2} = 1/(√G + ε) per parameter, whose
     /// direction defines the implicit weighted ℓ2 norm (\[A\] Thm 6, Fig. 2).
     #[serde(default)]
+    #[serde(with = "crate::json_f64::option_vec")]
     pub adagrad_h_inv_sqrt: Option<Vec<f64>>,
     /// Wall time, seconds.
+    #[serde(with = "crate::json_f64::scalar")]
     pub wall_seconds: f64,
 }
 

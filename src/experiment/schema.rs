@@ -222,18 +222,7 @@ impl ExperimentConfig {
             NormSpec::parse(n)?;
         }
         self.check.config.validate()?;
-        if let Some(t) = self.train.target_loss {
-            if !(t > 0.0 && t.is_finite()) {
-                return Err(Error::Config(format!(
-                    "[train]: target_loss must be > 0, got {t}"
-                )));
-            }
-        }
-        if self.train.target_loss.is_some() && self.train.target_log_loss.is_some() {
-            return Err(Error::Config(
-                "[train]: give target_loss or target_log_loss, not both".into(),
-            ));
-        }
+        self.validate_train()?;
         let mut labels = std::collections::BTreeSet::new();
         for r in &self.runs {
             r.optimizer.build()?;
@@ -249,11 +238,7 @@ impl ExperimentConfig {
                 }
             }
             let l = r.label();
-            if l.is_empty() || l.contains(['/', '\\']) {
-                return Err(Error::Config(format!(
-                    "run label `{l}` is not a valid file name"
-                )));
-            }
+            check_label(&l)?;
             if !labels.insert(l.clone()) {
                 return Err(Error::Config(format!("duplicate run label `{l}`")));
             }
@@ -270,10 +255,109 @@ impl ExperimentConfig {
         Ok(())
     }
 
+    /// The `[train]` checks: a step cap ≥ 1, a time limit that is finite and > 0, distinct
+    /// seeds, and a target that lies below ℓ(0) — the loss of one sample at margin 0 (1 for
+    /// the exponential loss, ln 2 for the logistic) — so that reaching it implies every
+    /// margin is positive (L = Σ ℓ(q_i) < ℓ(0) ⇒ ℓ(q_i) < ℓ(0) ⇒ q_i > 0): a run that stops at
+    /// a higher loss has not entered the regime any implicit-bias theorem is about (and a
+    /// target above L(θ0), such as `target_loss = 1e9`, stops every run at step 0).
+    fn validate_train(&self) -> Result<()> {
+        let t = &self.train;
+        if t.max_steps == 0 {
+            return Err(Error::Config(
+                "[train]: max_steps must be ≥ 1 (0 would train nothing)".into(),
+            ));
+        }
+        if let Some(s) = t.time_limit_secs {
+            if !(s > 0.0 && s.is_finite()) {
+                return Err(Error::Config(format!(
+                    "[train]: time_limit_secs must be finite and > 0, got {s}"
+                )));
+            }
+        }
+        if t.target_loss.is_some() && t.target_log_loss.is_some() {
+            return Err(Error::Config(
+                "[train]: give target_loss or target_log_loss, not both".into(),
+            ));
+        }
+        if let Some(v) = t.target_loss {
+            if !(v > 0.0 && v.is_finite()) {
+                return Err(Error::Config(format!(
+                    "[train]: target_loss must be finite and > 0, got {v}"
+                )));
+            }
+        }
+        if let Some(v) = t.target_log_loss {
+            if !v.is_finite() {
+                return Err(Error::Config(format!(
+                    "[train]: target_log_loss must be finite, got {v}"
+                )));
+            }
+        }
+        if let Some(log_t) = self.target_log_loss() {
+            let log_l0 = t.loss.log_value(0.0);
+            if log_t >= log_l0 {
+                return Err(Error::Config(format!(
+                    "[train]: the target loss {:.4e} is not below ℓ(0) = {:.4e} of the {} \
+                     loss: reaching it does not imply that the data are separated (every \
+                     run would stop before the implicit-bias regime)",
+                    log_t.exp(),
+                    log_l0.exp(),
+                    t.loss.name()
+                )));
+            }
+        }
+        let mut seeds = std::collections::BTreeSet::new();
+        for s in &t.seeds {
+            if !seeds.insert(s) {
+                return Err(Error::Config(format!(
+                    "[train]: seed {s} is listed twice (each (run, seed) job writes one record)"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Natural-log target loss, if any.
     pub fn target_log_loss(&self) -> Option<f64> {
         self.train
             .target_log_loss
             .or(self.train.target_loss.map(f64::ln))
     }
+}
+
+/// Longest run label (labels become file names and table cells).
+pub const MAX_LABEL_LEN: usize = 64;
+
+/// A run label is a file stem: 1 to [`MAX_LABEL_LEN`] characters from `[A-Za-z0-9._-]`,
+/// starting with a letter or digit (a leading `.` would hide the record from `report`, a
+/// leading `-` reads as a command-line flag).
+pub fn check_label(label: &str) -> Result<()> {
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    let shown: String = label
+        .chars()
+        .take(MAX_LABEL_LEN)
+        .flat_map(char::escape_default)
+        .collect();
+    if label.is_empty() {
+        return Err(Error::Config("run label is empty".into()));
+    }
+    if label.chars().count() > MAX_LABEL_LEN {
+        return Err(Error::Config(format!(
+            "run label `{shown}…` has {} characters; at most {MAX_LABEL_LEN}",
+            label.chars().count()
+        )));
+    }
+    if let Some(c) = label.chars().find(|c| !ok_char(*c)) {
+        return Err(Error::Config(format!(
+            "run label `{shown}` contains {:?}; labels use only A–Z, a–z, 0–9, `.`, `_`, `-`",
+            c
+        )));
+    }
+    if !label.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(Error::Config(format!(
+            "run label `{shown}` must start with a letter or digit"
+        )));
+    }
+    Ok(())
 }

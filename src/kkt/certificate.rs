@@ -8,7 +8,7 @@
 //! NaN in Rust and `null` in JSON.
 
 use super::config::{LpBackend, LpForm, Strategy};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 /// The verdict for one norm.
 ///
@@ -80,6 +80,7 @@ pub struct LpStats {
     /// Columns of the last κ LP.
     pub cols: usize,
     /// Wall time of all LP builds and solves (seconds).
+    #[serde(with = "crate::json_f64::scalar")]
     pub solve_seconds: f64,
     /// Backend that produced the last solution (None if every solve failed).
     pub backend_used: Option<LpBackend>,
@@ -94,10 +95,10 @@ pub struct LpStats {
     /// The last LP's optimal value (an upper bound on κ* under column generation, κ* itself
     /// otherwise, up to the solver's tolerance — reported for comparison; the certified
     /// numbers are `kappa` and `kappa_lower_bound`).
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(with = "crate::json_f64::scalar")]
     pub lp_value: f64,
     /// Largest change |v − v_LP| made when projecting v onto the exact set.
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(with = "crate::json_f64::scalar")]
     pub v_repair: f64,
     /// Number of near-kink (sample, unit) pairs relaxed.
     pub kinks: usize,
@@ -125,44 +126,47 @@ pub struct Certificate {
     /// Spec string of the norm.
     pub norm: String,
     /// γ_N(θ) = q_min / N(θ)^L = 1/N(θ̃)^L.
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(with = "crate::json_f64::scalar")]
     pub margin: f64,
     /// The KKT gap achieved by the explicit certificate below:
     /// max(‖r‖_∞/N, L·Σλ_i(q̃_i − 1)/N²). An upper bound on the optimal gap κ*.
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(with = "crate::json_f64::scalar")]
     pub kappa: f64,
     /// Certified lower bound on κ* over the relaxed set (τ, Clarke tolerance): no
     /// certificate does better. Computed from the LP's dual prices in plain Rust.
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(with = "crate::json_f64::scalar")]
     pub kappa_lower_bound: f64,
     /// ‖r‖₂ / N (scale-free).
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(with = "crate::json_f64::scalar")]
     pub eps_rel: f64,
     /// ε = ‖r‖₂ (\[M\] Def. C.4, \[F\] Def. A.12 condition 1).
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(with = "crate::json_f64::scalar")]
     pub eps2: f64,
     /// ‖r‖_∞.
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(with = "crate::json_f64::scalar")]
     pub eps_inf: f64,
     /// δ = Σ λ_i (q̃_i − 1) (\[M\] Def. C.4 condition 2).
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(with = "crate::json_f64::scalar")]
     pub delta: f64,
     /// L·δ / N² (scale-free).
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(with = "crate::json_f64::scalar")]
     pub delta_rel: f64,
     /// τ used.
     pub tau: f64,
     /// {i : λ_i > 10⁻⁹ max λ}.
     pub support: Vec<usize>,
     /// λ_i ≥ 0, one per sample.
+    #[serde(with = "crate::json_f64::vec")]
     pub lambda: Vec<f64>,
     /// Each block's weighted norm ÷ the max (max-block, max-spectral, hybrid norms).
+    #[serde(with = "crate::json_f64::option_pairs")]
     pub block_balance: Option<Vec<(String, f64)>>,
     /// The verdict.
     pub verdict: Verdict,
     /// Why the verdict is what it is (always set for `inconclusive` and `coincident`).
     pub reason: Option<String>,
     /// κ of the trajectory certificate λ_i ∝ e^{−q_i(θ)} (\[F\] Prop. A.13), if computed.
+    #[serde(with = "crate::json_f64::option")]
     pub trajectory_kappa: Option<f64>,
     /// What the lower bound is certified for (relaxation, encodings).
     pub relaxation: String,
@@ -170,9 +174,4 @@ pub struct Certificate {
     pub tolerances: Tolerances,
     /// LP size, time and solver details.
     pub lp: LpStats,
-}
-
-/// Deserialize an f64 that may be `null` (NaN when serialized) as NaN.
-fn nan_if_null<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }

@@ -209,7 +209,7 @@ impl Strategy {
 ///   (where an LP takes milliseconds anyway, and every existing suite keeps its exact LP);
 ///   see [`Strategy`]; `row_batch = 0` — automatic row batches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CheckConfig {
     /// τ for the non-smooth norms (ℓ1, ℓ∞, spectral, block norms). In [0, 1).
     pub tau: f64,

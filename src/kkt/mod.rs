@@ -167,6 +167,31 @@ struct Prepared<'a> {
     wsum: Vec<f64>,
 }
 
+/// θ rescaled by an exact power of two to max_j |θ_j| ∈ [1, 2) when max_j |θ_j| lies outside
+/// [2⁻⁶⁴, 2⁶⁴] (`None` otherwise: θ is used as given, so certificates of θ near scale 1 are
+/// unchanged). The certificate is invariant under θ → cθ (module docs), but the margins of a
+/// θ of scale 10⁻³⁰⁰ underflow (q_i = 0: "not separated") and those of scale 10³⁰⁰ overflow;
+/// rescaling first certifies any finite θ as at scale 1. The factor is applied in steps of at
+/// most 2¹⁰⁰⁰, each exact (a power of two), so only subnormal entries lose bits — and those
+/// were given with fewer bits.
+fn rescale_to_unit(theta: &[f64]) -> Option<Vec<f64>> {
+    let amax = crate::params::max_abs(theta);
+    let lo = 2f64.powi(-64);
+    let hi = 2f64.powi(64);
+    if !(amax > 0.0) || (lo..=hi).contains(&amax) {
+        return None;
+    }
+    let mut e = -(amax.log2().floor() as i32);
+    let mut out = theta.to_vec();
+    while e != 0 {
+        let step = e.clamp(-1000, 1000);
+        let f = 2f64.powi(step);
+        out.iter_mut().for_each(|v| *v *= f);
+        e -= step;
+    }
+    Some(out)
+}
+
 /// Validate the inputs and compute everything that does not depend on the norm.
 fn prepare<'a>(
     model: &'a dyn Model,
@@ -190,6 +215,11 @@ fn prepare<'a>(
             model.name()
         )));
     }
+    if !crate::params::all_finite(theta) {
+        return Err(Error::Params("θ has a non-finite entry".into()));
+    }
+    let rescaled = rescale_to_unit(theta);
+    let theta: &[f64] = rescaled.as_deref().unwrap_or(theta);
     let m = data.m();
     let mut ws = model.workspace(m);
     let mut q = vec![0.0; m];
@@ -218,6 +248,14 @@ fn prepare<'a>(
     // Row generation is the default on this problem: the first sweep then caches no rows (a
     // norm that runs the plain LP fills the cache in one more sweep, `Strategy::row_generation_for`).
     let rowgen = cfg.strategy.row_generation(p);
+    // The plain LP caches every per-sample gradient (m·p floats) and builds 2p residual
+    // rows over m columns; row generation caches only its row set.
+    if !rowgen {
+        crate::resources::reserve(
+            &format!("the KKT checker's plain LP ({m} samples × {p} parameters)"),
+            crate::resources::f64_bytes(3 * m as u128 * p as u128),
+        )?;
+    }
     let weights = trajectory::weights(&q);
     let (gens, wsum) =
         GenSet::from_model(model, data, theta_t.clone(), &q, cfg, &weights, !rowgen)?;

@@ -89,6 +89,10 @@ pub fn fan_in(shape: &BlockShape) -> usize {
 /// Draw θ0 for `layout` (see the module docs), deterministic in `seed`.
 pub fn initialize(layout: &Layout, init: &Init, seed: u64) -> Result<Vec<f64>> {
     init.validate()?;
+    crate::resources::reserve(
+        &format!("initializing {} parameters", layout.len()),
+        crate::resources::f64_bytes(layout.len() as u128),
+    )?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut theta = Vec::with_capacity(layout.len());
     for block in layout.blocks() {

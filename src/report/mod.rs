@@ -63,6 +63,12 @@ pub fn load_dir(dir: &Path) -> Result<(Option<ExperimentConfig>, Vec<RunRecord>)
             dir.display()
         )));
     }
+    if !dir.join("runs").is_dir() {
+        return Err(Error::Config(format!(
+            "{} has no runs/ directory (not a result directory of `implicit-bias run`)",
+            dir.display()
+        )));
+    }
     let cfg_path = dir.join("config.toml");
     let cfg = if cfg_path.is_file() {
         Some(ExperimentConfig::load(&cfg_path)?)
