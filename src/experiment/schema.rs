@@ -329,7 +329,7 @@ impl ExperimentConfig {
 /// Longest run label (labels become file names and table cells).
 pub const MAX_LABEL_LEN: usize = 64;
 
-/// A run label is a file stem: 1 to [`MAX_LABEL_LEN`] characters from `[A-Za-z0-9._-]`,
+/// A run label is a file stem: 1 to 64 (`MAX_LABEL_LEN`) characters from `[A-Za-z0-9._-]`,
 /// starting with a letter or digit (a leading `.` would hide the record from `report`, a
 /// leading `-` reads as a command-line flag).
 pub fn check_label(label: &str) -> Result<()> {
