@@ -892,3 +892,52 @@ fn norm_spec_serde_is_the_spec_string() {
     assert!(e.contains("l7") && e.contains("unknown norm"), "{e}");
     assert!(serde_json::from_str::<NormSpec>(r#"{"weighted_l2":[1.0,-1.0]}"#).is_err());
 }
+
+/// Found by fuzzing (`fuzz/fuzz_targets/specs.rs`, input `deep_linear:100000` + `hybrid:2:1`):
+/// block-norm resolution, construction and validation looked every block up by a linear
+/// scan, O(blocks²) — on a 100 000-block layout `hybrid:2:1` did not finish in 60 s. With
+/// name indices it is linear; this checks the answers on a 20 000-block layout (the old code
+/// needed ~2·10⁸ string comparisons per call here; the test does not time anything).
+#[test]
+fn block_norms_on_a_layout_with_many_blocks() {
+    let n = 20_000usize;
+    let layout = Layout::new((0..n).map(|i| {
+        let shape = if i % 2 == 0 {
+            BlockShape::Matrix { rows: 1, cols: 2 }
+        } else {
+            BlockShape::Vector(2)
+        };
+        (format!("b{i}"), shape)
+    }))
+    .unwrap();
+    // θ: block i holds (i, −i)/n, so every block norm is maximal on the last blocks.
+    let theta: Vec<f64> = (0..n)
+        .flat_map(|i| [i as f64 / n as f64, -(i as f64) / n as f64])
+        .collect();
+    let hybrid = NormSpec::parse("hybrid:2:1").unwrap();
+    let built = hybrid.build(&layout).unwrap();
+    let resolved = hybrid.resolve(&layout).unwrap();
+    assert_eq!(resolved.terms.len(), n);
+    // Last matrix block (i = n−2): 2·σ_max = 2·√2·(n−2)/n; last vector block: (n−1)/n.
+    let expected = 2.0 * 2f64.sqrt() * (n - 2) as f64 / n as f64;
+    approx::assert_relative_eq!(built.value(&layout, &theta), expected, max_relative = 1e-12);
+
+    let spec = (0..n)
+        .map(|i| format!("b{i}=l1@1"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let max_block = NormSpec::parse(&format!("max_block:{spec}")).unwrap();
+    let built = max_block.build(&layout).unwrap();
+    // max_i ‖θ_i‖₁ = 2(n−1)/n.
+    approx::assert_relative_eq!(
+        built.value(&layout, &theta),
+        2.0 * (n - 1) as f64 / n as f64,
+        max_relative = 1e-12
+    );
+    // A duplicate and an unknown name are still refused.
+    let dup = format!("max_block:{spec},b0=l2@1");
+    assert!(NormSpec::parse(&dup).and_then(|s| s.build(&layout)).is_err());
+    let unknown = format!("max_block:{spec},zz=l2@1");
+    let err = NormSpec::parse(&unknown).and_then(|s| s.build(&layout)).unwrap_err();
+    assert!(err.to_string().contains("`zz`"), "{err}");
+}

@@ -17,6 +17,7 @@
 use super::{lp, BlockNormKind, Norm, NormSpec};
 use crate::error::{Error, Result};
 use crate::params::{Block, Layout};
+use std::collections::HashMap;
 
 /// How a max-composition assigns (kind, weight) to a layout block; `None` = unassigned
 /// (the norm is then undefined on that layout and the results are NaN).
@@ -116,7 +117,22 @@ pub(crate) fn subgradient_first_max(
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaxBlock {
     entries: Vec<(String, BlockNormKind, f64)>,
+    /// Block name → index into `entries` (lookups stay O(1) on layouts with many blocks).
+    index: HashMap<String, usize>,
     spec: NormSpec,
+}
+
+/// Index `entries` by block name; `None` when a name occurs twice.
+fn index_entries(
+    entries: &[(String, BlockNormKind, f64)],
+) -> std::result::Result<HashMap<String, usize>, &str> {
+    let mut index = HashMap::with_capacity(entries.len());
+    for (i, (name, _, _)) in entries.iter().enumerate() {
+        if index.insert(name.clone(), i).is_some() {
+            return Err(name.as_str());
+        }
+    }
+    Ok(index)
 }
 
 /// Check one weight: finite and > 0.
@@ -142,14 +158,12 @@ impl MaxBlock {
                 "max-block norm needs at least one block".into(),
             ));
         }
-        for (i, (name, kind, w)) in entries.iter().enumerate() {
+        let index = index_entries(&entries).map_err(|name| {
+            Error::Config(format!("max-block norm: block `{name}` is assigned twice"))
+        })?;
+        for (name, kind, w) in &entries {
             if name.is_empty() {
                 return Err(Error::Config("max-block norm: empty block name".into()));
-            }
-            if entries[..i].iter().any(|(n, _, _)| n == name) {
-                return Err(Error::Config(format!(
-                    "max-block norm: block `{name}` is assigned twice"
-                )));
             }
             check_weight(&format!("block `{name}`"), *w)?;
             if let BlockNormKind::Lp(p) = kind {
@@ -157,7 +171,11 @@ impl MaxBlock {
             }
         }
         let spec = NormSpec::MaxBlock(entries.clone());
-        Ok(MaxBlock { entries, spec })
+        Ok(MaxBlock {
+            entries,
+            index,
+            spec,
+        })
     }
 
     /// The hybrid norm max{ w_M·max_{matrix blocks} σ_max(W_b), w_v·max_{vector blocks} ‖u_b‖_∞ }
@@ -170,8 +188,15 @@ impl MaxBlock {
             .terms
             .into_iter()
             .map(|t| (t.name, t.kind, t.weight))
-            .collect();
-        Ok(MaxBlock { entries, spec })
+            .collect::<Vec<_>>();
+        // Resolution gives each layout block once, and layout names are unique.
+        let index = index_entries(&entries)
+            .map_err(|name| Error::Config(format!("hybrid norm: block `{name}` twice")))?;
+        Ok(MaxBlock {
+            entries,
+            index,
+            spec,
+        })
     }
 
     /// The `(block name, kind, weight)` entries.
@@ -187,10 +212,10 @@ impl MaxBlock {
 
     /// (kind, weight) of a layout block, by name.
     fn lookup(&self, b: &Block) -> Option<(BlockNormKind, f64)> {
-        self.entries
-            .iter()
-            .find(|(n, _, _)| *n == b.name)
-            .map(|&(_, k, w)| (k, w))
+        self.index.get(&b.name).map(|&i| {
+            let (_, k, w) = &self.entries[i];
+            (*k, *w)
+        })
     }
 }
 
@@ -215,20 +240,11 @@ impl Norm for MaxBlock {
     /// (i.e. it was built for a layout with the same shapes).
     fn validate(&self, layout: &Layout) -> Result<()> {
         for b in layout.blocks() {
-            if self.lookup(b).is_none() {
+            let Some((kind, _)) = self.lookup(b) else {
                 return Err(Error::Config(format!(
                     "norm `{}` does not assign a norm to block `{}` of layout {}",
                     self.name(),
                     b.name,
-                    layout.describe()
-                )));
-            }
-        }
-        for (name, kind, _) in &self.entries {
-            let Some(b) = layout.block(name) else {
-                return Err(Error::Config(format!(
-                    "norm `{}` names block `{name}`, which is not in layout {}",
-                    self.name(),
                     layout.describe()
                 )));
             };
@@ -238,13 +254,28 @@ impl Norm for MaxBlock {
                 } else {
                     BlockNormKind::Linf
                 };
-                if *kind != expected {
+                if kind != expected {
                     return Err(Error::Config(format!(
-                        "hybrid norm was built for another layout: block `{name}` has kind \
+                        "hybrid norm was built for another layout: block `{}` has kind \
                          {kind}, expected {expected} for layout {}",
+                        b.name,
                         layout.describe()
                     )));
                 }
+            }
+        }
+        // Every layout block has an entry and entry names are unique, so an entry naming an
+        // unknown block exists exactly when there are more entries than blocks.
+        if self.entries.len() > layout.blocks().len() {
+            let names: std::collections::HashSet<&str> =
+                layout.blocks().iter().map(|b| b.name.as_str()).collect();
+            if let Some((name, _, _)) = self.entries.iter().find(|e| !names.contains(e.0.as_str()))
+            {
+                return Err(Error::Config(format!(
+                    "norm `{}` names block `{name}`, which is not in layout {}",
+                    self.name(),
+                    layout.describe()
+                )));
             }
         }
         Ok(())

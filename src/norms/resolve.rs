@@ -181,13 +181,17 @@ impl NormSpec {
                 })
             }
             NormSpec::MaxBlock(entries) => {
-                for (k, (name, kind, w)) in entries.iter().enumerate() {
-                    if entries[..k].iter().any(|(n, _, _)| n == name) {
+                // Hash the names once: layouts can have very many blocks.
+                let in_layout: std::collections::HashSet<&str> =
+                    blocks.iter().map(|b| b.name.as_str()).collect();
+                let mut by_name = std::collections::HashMap::with_capacity(entries.len());
+                for (name, kind, w) in entries {
+                    if by_name.insert(name.as_str(), (*kind, *w)).is_some() {
                         return Err(Error::Config(format!(
                             "norm `{self}`: block `{name}` is assigned twice"
                         )));
                     }
-                    if layout.block(name).is_none() {
+                    if !in_layout.contains(name.as_str()) {
                         return Err(Error::Config(format!(
                             "norm `{self}` names block `{name}`, which is not in layout {}",
                             layout.describe()
@@ -200,17 +204,13 @@ impl NormSpec {
                 }
                 per_block(&|i| {
                     let b = &blocks[i];
-                    entries
-                        .iter()
-                        .find(|(n, _, _)| *n == b.name)
-                        .map(|&(_, k, w)| (k, w))
-                        .ok_or_else(|| {
-                            Error::Config(format!(
-                                "norm `{self}` does not assign a norm to block `{}` of layout {}",
-                                b.name,
-                                layout.describe()
-                            ))
-                        })
+                    by_name.get(b.name.as_str()).copied().ok_or_else(|| {
+                        Error::Config(format!(
+                            "norm `{self}` does not assign a norm to block `{}` of layout {}",
+                            b.name,
+                            layout.describe()
+                        ))
+                    })
                 })
             }
             NormSpec::WeightedL2(h) => {

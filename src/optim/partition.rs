@@ -330,12 +330,18 @@ impl Claims for Partition {
                 .implicit_norm(&sl, sub_state(*gi));
         }
         let mut entries: Vec<(usize, (String, BlockNormKind, f64))> = Vec::new();
+        let position: std::collections::HashMap<&str, usize> = layout
+            .blocks()
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.name.as_str(), i))
+            .collect();
         for &gi in &nonempty {
             let group = &self.groups[gi];
             let sl = Self::sub_layout(layout, &resolved[gi]).ok()?;
             let spec = group.optimizer.implicit_norm(&sl, sub_state(gi))?;
             for (name, k, w) in per_block(&spec, &sl)? {
-                let pos = layout.blocks().iter().position(|b| b.name == name)?;
+                let pos = *position.get(name.as_str())?;
                 entries.push((pos, (name, k, w / group.lr_factor)));
             }
         }
