@@ -702,3 +702,25 @@ fn clarke_gradient_brackets_the_one_sided_gradients() {
         .clarke_gradient(&[0.0; 6], &[1.0, 1.0], 1e-9, &mut base)
         .is_empty());
 }
+
+/// Found by fuzzing (`fuzz/fuzz_targets/specs.rs`): `deep_linear:D` pushed D block names
+/// before any size check, so D = 2⁶⁴−1 grew a vector until allocation failed (abort) and
+/// D ≈ 5.7·10⁶ spent ~9 s and ~1.1 GB on bookkeeping. The depth is now in the memory
+/// estimate (8 bytes per parameter + 256 per block) checked before anything is built.
+#[test]
+fn deep_linear_depth_is_in_the_memory_estimate() {
+    use implicit_bias::resources::set_memory_limit;
+    for spec in ["deep_linear:18446744073709551615", "deep_linear:100000000:k=1"] {
+        let err = ModelSpec::parse(spec).unwrap().build(3, None).err().expect(spec);
+        assert!(err.to_string().contains("memory"), "{spec}: {err}");
+    }
+    // 5·10⁵ blocks of 1×1 (5·10⁵ parameters) need ~132 MB by the estimate: refused under 64 MiB, built under 1 GiB.
+    let spec = ModelSpec::parse("deep_linear:500000:k=1").unwrap();
+    set_memory_limit(Some(64 << 20));
+    let refused = spec.build(1, None);
+    set_memory_limit(Some(1 << 30));
+    let built = spec.build(1, None);
+    set_memory_limit(None);
+    assert!(refused.is_err());
+    assert_eq!(built.unwrap().layout().len(), 500_000);
+}

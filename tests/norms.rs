@@ -936,8 +936,12 @@ fn block_norms_on_a_layout_with_many_blocks() {
     );
     // A duplicate and an unknown name are still refused.
     let dup = format!("max_block:{spec},b0=l2@1");
-    assert!(NormSpec::parse(&dup).and_then(|s| s.build(&layout)).is_err());
+    assert!(NormSpec::parse(&dup)
+        .and_then(|s| s.build(&layout))
+        .is_err());
     let unknown = format!("max_block:{spec},zz=l2@1");
-    let err = NormSpec::parse(&unknown).and_then(|s| s.build(&layout)).unwrap_err();
+    let err = NormSpec::parse(&unknown)
+        .and_then(|s| s.build(&layout))
+        .unwrap_err();
     assert!(err.to_string().contains("`zz`"), "{err}");
 }

@@ -50,6 +50,16 @@ impl DeepLinear {
         if k == 0 {
             return Err(Error::spec(spec, "hidden width k must be ≥ 1"));
         }
+        // Memory estimate before anything is built: k·d + (D−2)·k² + k parameters (8 bytes
+        // each) plus ~256 bytes of layout bookkeeping (name, shape, offset, index) per block.
+        let (k2, d2, depth2) = (k as u128, d as u128, depth as u128);
+        let params = (k2 * d2)
+            .saturating_add((depth2 - 2).saturating_mul(k2 * k2))
+            .saturating_add(k2);
+        crate::resources::reserve(
+            &format!("the layout of `{spec}` ({depth} blocks, {params} parameters)"),
+            crate::resources::f64_bytes(params).saturating_add((depth as u128).saturating_mul(256)),
+        )?;
         let mut blocks = vec![("W1".to_string(), BlockShape::Matrix { rows: k, cols: d })];
         for l in 2..depth {
             blocks.push((format!("W{l}"), BlockShape::Matrix { rows: k, cols: k }));
