@@ -711,7 +711,9 @@ fn clarke_gradient_brackets_the_one_sided_gradients() {
 fn deep_linear_depth_is_in_the_memory_estimate() {
     use implicit_bias::resources::set_memory_limit;
     for spec in ["deep_linear:18446744073709551615", "deep_linear:100000000:k=1"] {
-        let err = ModelSpec::parse(spec).unwrap().build(3, None).err().expect(spec);
+        let Err(err) = ModelSpec::parse(spec).unwrap().build(3, None) else {
+            panic!("{spec} was built");
+        };
         assert!(err.to_string().contains("memory"), "{spec}: {err}");
     }
     // 5·10⁵ blocks of 1×1 (5·10⁵ parameters) need ~132 MB by the estimate: refused under 64 MiB, built under 1 GiB.
