@@ -2,8 +2,10 @@
 //!
 //! * **CSV** ([`load_csv`], [`parse_csv`], [`save_csv`]) — one sample per line, the label
 //!   (exactly +1 or −1) first, then the features, comma-separated. Whitespace around fields
-//!   is ignored, blank lines and lines starting with `#` are skipped, and the first
-//!   remaining line is a header (and skipped) when its first field is not a number.
+//!   is ignored and blank lines and lines starting with `#` are skipped. **Header rule:** the
+//!   first remaining line is a header (and skipped) only if *none* of its fields parses as a
+//!   number (`label,x1,x2`); a first line with at least one numeric field is data, so
+//!   `pos,0.5,0.2` is an error naming line 1, field 1 — never a silently dropped row.
 //! * **JSON** ([`load_json`], [`parse_json`]) — `{"x": [[x_11, …, x_1d], …], "y": [y_1, …]}`;
 //!   other top-level fields are ignored.
 //! * **IDX** ([`load_idx`]) — the MNIST format (big-endian header, unsigned bytes),
@@ -25,11 +27,15 @@ use std::path::Path;
 /// Format: one sample per line, `label,x_1,…,x_d`, where the label is exactly +1 or −1
 /// (written `1`, `+1`, `-1`, `1.0`, `-1.0`, …) and every feature is a finite number.
 /// Fields are comma-separated and trimmed; blank lines and lines whose first non-blank
-/// character is `#` are skipped; the first other line is a header, and skipped, when its
-/// first field does not parse as a number. A UTF-8 byte-order mark is ignored.
+/// character is `#` are skipped. The first other line is a header, and skipped, only if
+/// *none* of its fields parses as a number (e.g. `label,x1,x2`); a first line with some
+/// numeric field is a data row like any other, so a non-numeric label there
+/// (`pos,0.5,0.2`) is an error naming line and field rather than a silently lost row.
+/// A UTF-8 byte-order mark is ignored.
 ///
 /// Errors ([`Error::Data`]) name the source, the 1-based line and the 1-based field, e.g.
 /// * ``data.csv: line 7, field 1 (label): expected +1 or -1, got `2` ``,
+/// * ``data.csv: line 1, field 1 (label): expected +1 or -1, got `pos` (…)``,
 /// * ``data.csv: line 3, field 5: `nan` is not a finite number``,
 /// * `data.csv: line 4 has 3 features, line 2 has 4`,
 /// * `data.csv: no data rows (only blank lines, comments or a header)`.
@@ -60,13 +66,14 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Dataset> {
         let mut fields = line.split(',');
         // `split` always yields at least one item.
         let first = fields.next().unwrap_or("").trim();
-        if !seen_first {
+        let first_line = !seen_first;
+        if first_line {
             seen_first = true;
-            if first.parse::<f64>().is_err() {
-                continue; // header line
+            if is_header(line) {
+                continue;
             }
         }
-        labels.push(parse_label(first, source, lineno)?);
+        labels.push(parse_label(first, source, lineno, first_line)?);
 
         let start = values.len();
         for (k, field) in fields.enumerate() {
@@ -100,10 +107,22 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Dataset> {
     Dataset::new(x, labels).map_err(|e| prefix(source, e))
 }
 
-/// Parse a CSV label field: a number equal to +1 or −1.
-fn parse_label(field: &str, source: &str, lineno: usize) -> Result<f64> {
+/// The header rule: a (first) line is a header only if none of its fields is a number.
+fn is_header(line: &str) -> bool {
+    line.split(',').all(|f| f.trim().parse::<f64>().is_err())
+}
+
+/// Parse a CSV label field: a number equal to +1 or −1. On the first non-comment line,
+/// a non-numeric label gets a hint about the header rule.
+fn parse_label(field: &str, source: &str, lineno: usize, first_line: bool) -> Result<f64> {
     match field.parse::<f64>() {
         Ok(v) if v == 1.0 || v == -1.0 => Ok(v),
+        Err(_) if first_line => Err(Error::Data(format!(
+            "{source}: line {lineno}, field 1 (label): expected +1 or -1, got `{field}` \
+             (the line has numeric fields, so it is data, not a header: a header has no \
+             numeric field){}",
+            separator_hint(field)
+        ))),
         _ => Err(Error::Data(format!(
             "{source}: line {lineno}, field 1 (label): expected +1 or -1, got `{field}`{}",
             separator_hint(field)
