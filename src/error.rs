@@ -85,11 +85,13 @@ impl Error {
     }
 
     /// The process exit status for this error: **2** for bad input — an invalid config,
-    /// spec, data file, parameter file or JSON input, data not separated by θ, and I/O
-    /// errors caused by the paths given (missing, a directory where a file is expected or
-    /// the reverse, not valid UTF-8, unreadable, already existing); **1** for everything
-    /// else (numerical failures, a training run that cannot continue, other I/O failures
-    /// such as a full disk). (130 = interrupted is set by the CLI itself.)
+    /// spec, data file, parameter file or JSON input, data not separated by θ, an input path
+    /// that is not a regular file or text that is not UTF-8 (both [`Error::Data`], see
+    /// [`crate::read_file`]), and I/O errors caused by the paths or bytes given (missing, a
+    /// directory where a file is expected or the reverse, unreadable, already existing,
+    /// corrupt gzip data); **1** for everything else (numerical failures, a training run
+    /// that cannot continue, other I/O failures such as a full disk). (130 = interrupted is
+    /// set by the CLI itself.)
     pub fn exit_status(&self) -> u8 {
         use std::io::ErrorKind as K;
         match self {

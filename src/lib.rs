@@ -36,7 +36,9 @@
 //! * [`numfmt`] — the number formats of reports, tables and snapshots; [`json_f64`] — how
 //!   non-finite floats are written in JSON records;
 //! * [`catalogue`] — the catalogue row type; [`list`] collects every catalogue;
-//! * [`resources`] — checked sizes and the memory budget checked before large allocations.
+//! * [`resources`] — checked sizes and the memory budget checked before large allocations;
+//! * [`read_file`] — the one way input files are read: regular files only, bounded by the
+//!   memory budget, UTF-8 text with an optional byte-order mark.
 //!
 //! The theory's objects:
 //! * [`models`] — homogeneous models (linear, two-layer, deep linear, diagonal) and specs;
@@ -104,6 +106,7 @@ pub mod optim;
 pub mod params;
 pub mod params_io;
 pub mod plots;
+pub mod read_file;
 pub mod report;
 pub mod resources;
 #[cfg(feature = "testing")]

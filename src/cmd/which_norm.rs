@@ -41,7 +41,7 @@ struct OptimizerFile {
 pub fn parse_optimizer(arg: &str) -> Result<(OptimizerConfig, Option<Schedule>)> {
     let p = Path::new(arg);
     if arg.ends_with(".toml") || p.is_file() {
-        let text = std::fs::read_to_string(p)
+        let text = implicit_bias::read_file::read_text(p, "optimizer file")
             .map_err(|e| Error::Config(format!("cannot read optimizer file {arg}: {e}")))?;
         let f: OptimizerFile = toml::from_str(&text)
             .map_err(|e| Error::Config(format!("optimizer file {arg}: {e}")))?;

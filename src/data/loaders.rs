@@ -1,23 +1,33 @@
-//! Dataset file formats: CSV, JSON and MNIST's IDX.
+//! Dataset file formats: CSV, JSON and (in the sibling module `idx`) MNIST's IDX.
 //!
 //! * **CSV** ([`load_csv`], [`parse_csv`], [`save_csv`]) — one sample per line, the label
 //!   (exactly +1 or −1) first, then the features, comma-separated. Whitespace around fields
-//!   is ignored, blank lines and lines starting with `#` are skipped, and the first
-//!   remaining line is a header (and skipped) when its first field is not a number.
+//!   is ignored and blank lines and lines starting with `#` are skipped. **Header rule:** the
+//!   first remaining line is a header (and skipped) only if *none* of its fields parses as a
+//!   number (`label,x1,x2`); a first line with at least one numeric field is data, so
+//!   `pos,0.5,0.2` is an error naming line 1, field 1 — never a silently dropped row.
 //! * **JSON** ([`load_json`], [`parse_json`]) — `{"x": [[x_11, …, x_1d], …], "y": [y_1, …]}`;
 //!   other top-level fields are ignored.
-//! * **IDX** ([`load_idx`]) — the MNIST format (big-endian header, unsigned bytes),
-//!   gzip-compressed when the file name ends in `.gz`; digits are labelled even → +1,
-//!   odd → −1 as in the experiments of \[M\] §6.
+//! * **IDX** ([`load_idx`](super::load_idx), [`parse_idx`](super::parse_idx)) — the MNIST format (big-endian
+//!   header, unsigned bytes), gzip-compressed when the file name ends in `.gz`; digits are
+//!   labelled even → +1, odd → −1 as in the experiments of \[M\] §6.
+//!
+//! **Reading files.** Every loader reads through [`crate::read_file`]: the path must be a
+//! regular file (after following symlinks; a FIFO, a device such as `/dev/zero` or a
+//! directory is an [`Error::Data`] naming the path and its kind), its size must fit the
+//! memory budget ([`crate::resources`]) before it is read, and text must be UTF-8 — a leading
+//! UTF-8 byte-order mark is ignored in CSV and JSON alike (also by [`parse_csv`] and
+//! [`parse_json`] on text), and invalid UTF-8 is an [`Error::Data`] giving the byte offset.
 //!
 //! Every error names the source (file path) and the offending line/row and field, and no
 //! input makes these functions panic.
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
+use crate::read_file::read_text;
 use nalgebra::DMatrix;
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 /// Load a CSV dataset from `path`.
@@ -25,19 +35,26 @@ use std::path::Path;
 /// Format: one sample per line, `label,x_1,…,x_d`, where the label is exactly +1 or −1
 /// (written `1`, `+1`, `-1`, `1.0`, `-1.0`, …) and every feature is a finite number.
 /// Fields are comma-separated and trimmed; blank lines and lines whose first non-blank
-/// character is `#` are skipped; the first other line is a header, and skipped, when its
-/// first field does not parse as a number. A UTF-8 byte-order mark is ignored.
+/// character is `#` are skipped. The first other line is a header, and skipped, only if
+/// *none* of its fields parses as a number (e.g. `label,x1,x2`); a first line with some
+/// numeric field is a data row like any other, so a non-numeric label there
+/// (`pos,0.5,0.2`) is an error naming line and field rather than a silently lost row.
+/// A UTF-8 byte-order mark is ignored.
 ///
 /// Errors ([`Error::Data`]) name the source, the 1-based line and the 1-based field, e.g.
 /// * ``data.csv: line 7, field 1 (label): expected +1 or -1, got `2` ``,
+/// * ``data.csv: line 1, field 1 (label): expected +1 or -1, got `pos` (…)``,
 /// * ``data.csv: line 3, field 5: `nan` is not a finite number``,
 /// * `data.csv: line 4 has 3 features, line 2 has 4`,
-/// * `data.csv: no data rows (only blank lines, comments or a header)`.
+/// * `data.csv: no data rows (only blank lines, comments or a header)`,
+/// * `data.csv: not UTF-8 text (byte 0xff at offset 12 …)`,
+/// * ``data file `data.csv` is a FIFO (named pipe), not a regular file``.
 ///
-/// I/O failures (missing file, invalid UTF-8) are [`Error::Io`] with the path.
+/// A missing or unreadable file is an [`Error::Io`] with the path; a file larger than the
+/// memory budget is an [`Error::Config`] (see [`crate::read_file`]).
 pub fn load_csv(path: impl AsRef<Path>) -> Result<Dataset> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = read_text(path, "data file")?;
     parse_csv(&text, &path.display().to_string())
 }
 
@@ -60,13 +77,14 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Dataset> {
         let mut fields = line.split(',');
         // `split` always yields at least one item.
         let first = fields.next().unwrap_or("").trim();
-        if !seen_first {
+        let first_line = !seen_first;
+        if first_line {
             seen_first = true;
-            if first.parse::<f64>().is_err() {
-                continue; // header line
+            if is_header(line) {
+                continue;
             }
         }
-        labels.push(parse_label(first, source, lineno)?);
+        labels.push(parse_label(first, source, lineno, first_line)?);
 
         let start = values.len();
         for (k, field) in fields.enumerate() {
@@ -100,10 +118,22 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Dataset> {
     Dataset::new(x, labels).map_err(|e| prefix(source, e))
 }
 
-/// Parse a CSV label field: a number equal to +1 or −1.
-fn parse_label(field: &str, source: &str, lineno: usize) -> Result<f64> {
+/// The header rule: a (first) line is a header only if none of its fields is a number.
+fn is_header(line: &str) -> bool {
+    line.split(',').all(|f| f.trim().parse::<f64>().is_err())
+}
+
+/// Parse a CSV label field: a number equal to +1 or −1. On the first non-comment line,
+/// a non-numeric label gets a hint about the header rule.
+fn parse_label(field: &str, source: &str, lineno: usize, first_line: bool) -> Result<f64> {
     match field.parse::<f64>() {
         Ok(v) if v == 1.0 || v == -1.0 => Ok(v),
+        Err(_) if first_line => Err(Error::Data(format!(
+            "{source}: line {lineno}, field 1 (label): expected +1 or -1, got `{field}` \
+             (the line has numeric fields, so it is data, not a header: a header has no \
+             numeric field){}",
+            separator_hint(field)
+        ))),
         _ => Err(Error::Data(format!(
             "{source}: line {lineno}, field 1 (label): expected +1 or -1, got `{field}`{}",
             separator_hint(field)
@@ -137,7 +167,7 @@ fn separator_hint(field: &str) -> &'static str {
 }
 
 /// Prefix the message of a [`Error::Data`] with the source name.
-fn prefix(source: &str, e: Error) -> Error {
+pub(super) fn prefix(source: &str, e: Error) -> Error {
     match e {
         Error::Data(msg) => Error::Data(format!("{source}: {msg}")),
         other => other,
@@ -149,15 +179,18 @@ fn prefix(source: &str, e: Error) -> Error {
 /// `x` is an array of m rows, each an array of d ≥ 1 finite numbers; `y` is an array of m
 /// labels, each exactly +1 or −1. Other top-level fields are ignored. Syntax errors are
 /// [`Error::Json`]; structural errors are [`Error::Data`] naming the field and the row
-/// index (`x[3][5]`, `y[7]`, …).
+/// index (`x[3][5]`, `y[7]`, …). The file is read like a CSV file (regular files only,
+/// UTF-8 with an optional byte-order mark; see [`load_csv`]).
 pub fn load_json(path: impl AsRef<Path>) -> Result<Dataset> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = read_text(path, "data file")?;
     parse_json(&text, &path.display().to_string())
 }
 
-/// Parse JSON text in the format of [`load_json`]; `source` names the input in errors.
+/// Parse JSON text in the format of [`load_json`]; `source` names the input in errors. A
+/// leading byte-order mark is ignored.
 pub fn parse_json(text: &str, source: &str) -> Result<Dataset> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| Error::Json(format!("{source}: {e}")))?;
     let data_err = |msg: String| Error::Data(format!("{source}: {msg}"));
@@ -210,7 +243,9 @@ pub fn parse_json(text: &str, source: &str) -> Result<Dataset> {
         }
         if i == 0 {
             d = row.len();
-            values.reserve(rows.len() * d);
+            // Later rows may be shorter (an error below), so bound the reservation by the
+            // most numbers `text` can hold (each takes at least two characters, `0,`).
+            values.reserve(rows.len().saturating_mul(d).min(text.len() / 2 + 1));
         } else if row.len() != d {
             return Err(data_err(format!(
                 "x[{i}] has {} features, x[0] has {d} (every row needs the same number of features)",
@@ -295,159 +330,9 @@ pub fn save_csv(path: impl AsRef<Path>, data: &Dataset) -> Result<()> {
     w.flush().map_err(|e| Error::io(path, e))
 }
 
-/// IDX magic number of an unsigned-byte, 3-dimensional array (images n × rows × cols).
-const IDX_IMAGES_MAGIC: u32 = 0x0000_0803;
-/// IDX magic number of an unsigned-byte, 1-dimensional array (labels).
-const IDX_LABELS_MAGIC: u32 = 0x0000_0801;
-
-/// Load MNIST-style IDX files as an even-vs-odd dataset (\[M\] §6).
-///
-/// `images` is an IDX3 unsigned-byte file (magic `0x00000803`, then big-endian u32 counts
-/// n, rows, cols, then n·rows·cols pixel bytes); `labels` is an IDX1 unsigned-byte file
-/// (magic `0x00000801`, big-endian u32 n, then n digit bytes 0–9). A file whose name ends in
-/// `.gz` is gunzipped first. Sample i has features x_i = pixels / 255 ∈ [0, 1]^{rows·cols}
-/// (row-major pixel order) and label y_i = +1 if digit i is even, −1 if odd. With
-/// `normalize_rows`, each x_i is divided by its ℓ2 norm (all-zero rows are left as is).
-///
-/// Errors: [`Error::Io`] for unreadable or corrupt (gzip) files; [`Error::Data`] for a bad
-/// magic number, a truncated file or trailing bytes, a label that is not a digit, or
-/// different image and label counts.
-pub fn load_idx(
-    images: impl AsRef<Path>,
-    labels: impl AsRef<Path>,
-    normalize_rows: bool,
-) -> Result<Dataset> {
-    let (images, labels) = (images.as_ref(), labels.as_ref());
-    let img_bytes = read_maybe_gz(images)?;
-    let lab_bytes = read_maybe_gz(labels)?;
-    let img_name = images.display().to_string();
-    let lab_name = labels.display().to_string();
-
-    let img_dims = idx_header(&img_bytes, &img_name, IDX_IMAGES_MAGIC, 3)?;
-    let lab_dims = idx_header(&lab_bytes, &lab_name, IDX_LABELS_MAGIC, 1)?;
-    let (n, rows, cols) = (img_dims[0], img_dims[1], img_dims[2]);
-    let n_labels = lab_dims[0];
-    let d = rows
-        .checked_mul(cols)
-        .ok_or_else(|| Error::Data(format!("{img_name}: image size {rows}×{cols} overflows")))?;
-    let pixels = idx_payload(&img_bytes, &img_name, 16, &[n, d], "pixel")?;
-    let digits = idx_payload(&lab_bytes, &lab_name, 8, &[n_labels], "label")?;
-    if n != n_labels {
-        return Err(Error::Data(format!(
-            "{img_name} has {n} images but {lab_name} has {n_labels} labels"
-        )));
-    }
-    if n == 0 || d == 0 {
-        return Err(Error::Data(format!(
-            "{img_name}: no data ({n} images of {rows}×{cols} pixels)"
-        )));
-    }
-
-    let mut y = Vec::with_capacity(n);
-    for (i, &digit) in digits.iter().enumerate() {
-        if digit > 9 {
-            return Err(Error::Data(format!(
-                "{lab_name}: label {i} is {digit}, not a digit 0-9"
-            )));
-        }
-        y.push(if digit % 2 == 0 { 1.0 } else { -1.0 });
-    }
-    let mut x = DMatrix::<f64>::zeros(n, d);
-    for (i, img) in pixels.chunks_exact(d).enumerate() {
-        let scale = if normalize_rows {
-            let sq: f64 = img.iter().map(|&p| (p as f64 / 255.0).powi(2)).sum();
-            if sq > 0.0 {
-                1.0 / sq.sqrt()
-            } else {
-                1.0
-            }
-        } else {
-            1.0
-        };
-        for (j, &p) in img.iter().enumerate() {
-            x[(i, j)] = p as f64 / 255.0 * scale;
-        }
-    }
-    Dataset::new(x, y).map_err(|e| prefix(&img_name, e))
-}
-
-/// Read a whole file, gunzipping it when its name ends in `.gz`.
-fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let gz = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.to_ascii_lowercase().ends_with(".gz"));
-    if !gz {
-        return Ok(raw);
-    }
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(raw.as_slice())
-        .read_to_end(&mut out)
-        .map_err(|e| Error::io(path, e))?;
-    Ok(out)
-}
-
-/// Check the magic number and read the `ndims` big-endian u32 dimensions of an IDX file.
-fn idx_header(bytes: &[u8], name: &str, magic: u32, ndims: usize) -> Result<Vec<usize>> {
-    let header_len = 4 + 4 * ndims;
-    let truncated = || {
-        Error::Data(format!(
-            "{name}: truncated IDX header ({} bytes, expected {header_len})",
-            bytes.len()
-        ))
-    };
-    let be = |k: usize| -> Option<u32> {
-        let b = bytes.get(k..k + 4)?;
-        Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    };
-    let found = be(0).ok_or_else(truncated)?;
-    if found != magic {
-        let hint = if bytes.starts_with(&[0x1f, 0x8b]) {
-            " (the file looks gzip-compressed: give it a .gz name)"
-        } else {
-            ""
-        };
-        return Err(Error::Data(format!(
-            "{name}: bad IDX magic number 0x{found:08x}, expected 0x{magic:08x} \
-             (unsigned-byte, {ndims}-dimensional){hint}"
-        )));
-    }
-    (0..ndims)
-        .map(|k| be(4 + 4 * k).map(|v| v as usize).ok_or_else(truncated))
-        .collect()
-}
-
-/// The payload of an IDX file after its header, checked to hold exactly Π dims bytes.
-fn idx_payload<'a>(
-    bytes: &'a [u8],
-    name: &str,
-    header_len: usize,
-    dims: &[usize],
-    what: &str,
-) -> Result<&'a [u8]> {
-    let expected = dims
-        .iter()
-        .try_fold(1usize, |acc, &k| acc.checked_mul(k))
-        .ok_or_else(|| Error::Data(format!("{name}: IDX dimensions {dims:?} overflow")))?;
-    let found = bytes.len().saturating_sub(header_len);
-    if found < expected {
-        return Err(Error::Data(format!(
-            "{name}: truncated file: the header announces {expected} {what} bytes, found {found}"
-        )));
-    }
-    if found > expected {
-        return Err(Error::Data(format!(
-            "{name}: {} trailing bytes after the {expected} {what} bytes the header announces",
-            found - expected
-        )));
-    }
-    Ok(&bytes[header_len..])
-}
-
 /// Load a dataset, choosing the format by extension: `.csv` → [`load_csv`], `.json` →
 /// [`load_json`] (case-insensitive). Any other extension is an [`Error::Data`] naming the
-/// path; IDX files need two paths and are read with [`load_idx`].
+/// path; IDX files need two paths and are read with [`load_idx`](super::load_idx).
 pub fn load(path: impl AsRef<Path>) -> Result<Dataset> {
     let path = path.as_ref();
     let ext = path

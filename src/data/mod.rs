@@ -2,7 +2,10 @@
 //!
 //! Loaders ([`load_csv`], [`load_json`], [`load_idx`], [`load`] by extension) validate
 //! everything (finite features, labels exactly ±1, m ≥ 1, consistent d) and report the
-//! offending line/field. Generators ([`generators`]) are deterministic from a `u64` seed
+//! offending line/field. They read regular files only, check sizes against the memory budget
+//! before reading or inflating, and accept a UTF-8 byte-order mark in text files
+//! ([`crate::read_file`]); the byte-level parsers ([`parse_csv`], [`parse_json`],
+//! [`parse_idx`], [`gunzip_bounded`]) take no files and never panic (a fuzzer can call them). Generators ([`generators`]) are deterministic from a `u64` seed
 //! through `rand_chacha`. [`DataConfig`] is the `[data]` section of experiment configs and
 //! theorem cases: a file or a generator ([`GeneratorConfig`]), loaded with
 //! [`DataConfig::load`].
@@ -11,12 +14,12 @@ use crate::error::{Error, Result};
 use nalgebra::DMatrix;
 
 pub mod generators;
+mod idx;
 mod loaders;
 mod source;
 
-pub use loaders::{
-    formats_catalogue, load, load_csv, load_idx, load_json, parse_csv, parse_json, save_csv,
-};
+pub use idx::{gunzip_bounded, load_idx, parse_idx};
+pub use loaders::{formats_catalogue, load, load_csv, load_json, parse_csv, parse_json, save_csv};
 pub use source::{DataConfig, GeneratorConfig};
 
 /// A validated binary-classification dataset.

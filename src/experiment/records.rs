@@ -127,7 +127,7 @@ pub fn read_runs(dir: &Path) -> Result<Vec<RunRecord>> {
     paths.sort();
     let mut out = Vec::with_capacity(paths.len());
     for p in paths {
-        let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+        let text = crate::read_file::read_text(&p, "run record")?;
         let rec: RunRecord = serde_json::from_str(&text)
             .map_err(|e| Error::Json(format!("{}: {e}", p.display())))?;
         out.push(rec);

@@ -191,7 +191,7 @@ impl ExperimentConfig {
 
     /// Read and parse a file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::read_file::read_text(path, "config file")?;
         Self::parse(&text).map_err(|e| match e {
             Error::Config(msg) => Error::Config(format!("{}: {msg}", path.display())),
             other => other,

@@ -22,8 +22,9 @@ struct ParamsJson {
 }
 
 /// Parse the JSON parameter format (see the [module docs](super)); `source` names the
-/// input in error messages.
+/// input in error messages. A leading byte-order mark is ignored.
 pub fn parse_params_json(text: &str, source: &str) -> Result<RawParams> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let p: ParamsJson =
         serde_json::from_str(text).map_err(|e| Error::Json(format!("{source}: {e}")))?;
     match (p.theta, p.blocks) {
@@ -31,16 +32,17 @@ pub fn parse_params_json(text: &str, source: &str) -> Result<RawParams> {
         (None, Some(b)) => {
             let mut out = BTreeMap::new();
             for (name, blk) in b {
-                let n: usize = blk.shape.iter().product();
+                let n = blk.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
                 if blk.shape.is_empty() || blk.shape.len() > 2 {
                     return Err(Error::Params(format!(
                         "{source}: block `{name}` has shape {:?}; expected [n] or [rows, cols]",
                         blk.shape
                     )));
                 }
-                if n != blk.data.len() {
+                if n != Some(blk.data.len()) {
+                    let entries = n.map_or("overflowing".to_string(), |n| n.to_string());
                     return Err(Error::Params(format!(
-                        "{source}: block `{name}` has shape {:?} ({n} entries) but {} values",
+                        "{source}: block `{name}` has shape {:?} ({entries} entries) but {} values",
                         blk.shape,
                         blk.data.len()
                     )));

@@ -5,6 +5,14 @@
 //! missing, mis-shaped or unused tensor — is an [`Error::Params`] (exit code 2 in the CLI)
 //! whose message names the file, the tensor and the problem; no input panics.
 //!
+//! **Reading.** Files are read through [`crate::read_file`]: regular files only (a FIFO, a
+//! device or a directory is an [`Error::Data`]), size checked against the memory budget
+//! ([`crate::resources`]) before reading; JSON is UTF-8 with an optional byte-order mark.
+//! Sizes inside the files are never trusted: every element count and byte offset is computed
+//! with checked arithmetic and compared with the bytes actually present before anything is
+//! allocated, and a `.npz` member is inflated no further than its declared size (which must
+//! agree with its `.npy` header and fit the budget) — see [`parse_npz`].
+//!
 //! # Formats
 //!
 //! | extension | content | element types |
@@ -54,11 +62,13 @@ mod dtype;
 mod json;
 mod map;
 mod npy;
+mod npz;
 mod safetensors;
 
 pub use json::parse_params_json;
 pub use map::{apply_map, parse_map};
-pub use npy::{parse_npy, parse_npz, NpyArray};
+pub use npy::{parse_npy, NpyArray};
+pub use npz::parse_npz;
 pub use safetensors::parse_safetensors;
 
 use crate::error::{Error, Result};
@@ -125,12 +135,13 @@ impl ParamsFormat {
     }
 }
 
-/// Parse parameter-file bytes of a known format; `source` names the input in errors.
+/// Parse parameter-file bytes of a known format; `source` names the input in errors. JSON
+/// must be UTF-8 (a leading byte-order mark is ignored). Every size is checked arithmetic,
+/// large buffers are checked against the memory budget first, and no input panics.
 pub fn parse_params_bytes(bytes: &[u8], format: ParamsFormat, source: &str) -> Result<RawParams> {
     match format {
         ParamsFormat::Json => {
-            let text = std::str::from_utf8(bytes)
-                .map_err(|e| Error::Json(format!("{source}: not UTF-8 text: {e}")))?;
+            let text = crate::read_file::decode_text(bytes, source)?;
             parse_params_json(text, source)
         }
         ParamsFormat::Npy => {
@@ -150,10 +161,11 @@ pub fn parse_params_bytes(bytes: &[u8], format: ParamsFormat, source: &str) -> R
 }
 
 /// Read a parameter file from disk, choosing the format by extension (see the module docs):
-/// `.json`, `.npy`, `.npz` or `.safetensors`.
+/// `.json`, `.npy`, `.npz` or `.safetensors`. The file is read through
+/// [`crate::read_file::read_bytes`] (a regular file within the memory budget).
 pub fn load_params_file(path: &Path) -> Result<RawParams> {
     let format = ParamsFormat::from_path(path)?;
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::read_file::read_bytes(path, "parameter file")?;
     parse_params_bytes(&bytes, format, &path.display().to_string())
 }
 
@@ -317,9 +329,10 @@ fn blocks_to_theta(
 }
 
 /// Read a weight vector for `weighted_l2:<file>`: a JSON array of numbers, a JSON object
-/// `{"weights": [...]}`, or whitespace/comma-separated numbers.
+/// `{"weights": [...]}`, or whitespace/comma-separated numbers (UTF-8, an optional
+/// byte-order mark; a regular file, see [`crate::read_file`]).
 pub fn load_weights(path: &Path) -> Result<Vec<f64>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::read_file::read_text(path, "weights file")?;
     let t = text.trim();
     let parsed: Result<Vec<f64>> = if t.starts_with('[') {
         serde_json::from_str(t).map_err(|e| Error::Json(format!("{}: {e}", path.display())))

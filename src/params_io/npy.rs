@@ -1,4 +1,4 @@
-//! NumPy `.npy` and `.npz` readers (no NumPy needed).
+//! NumPy `.npy` reader (no NumPy needed).
 //!
 //! **`.npy`** ([NEP 1](https://numpy.org/neps/nep-0001-npy-format.html)): the 6-byte magic
 //! `\x93NUMPY`, a version byte pair (1.0, 2.0 or 3.0), the header length (little-endian u16
@@ -21,10 +21,8 @@
 //! (`0.weight.npy` → `0.weight`). Members not ending in `.npy` and duplicate names are errors.
 
 use super::dtype::{decode, Float};
-use super::RawParams;
 use crate::error::{Error, Result};
-use std::collections::BTreeMap;
-use std::io::Read;
+use crate::resources::reserve;
 
 /// One array read from a `.npy` file, converted to f64 and to C (row-major) order.
 #[derive(Debug, Clone, PartialEq)]
@@ -318,8 +316,21 @@ fn fortran_to_c(dims: &[usize], data: &[f64]) -> Vec<f64> {
     out
 }
 
-/// Parse the bytes of a `.npy` file; `source` names it in error messages.
-pub fn parse_npy(bytes: &[u8], source: &str) -> Result<NpyArray> {
+/// What the start of a `.npy` file announces.
+pub(super) struct Prelude {
+    header: Header,
+    /// Offset of the first data byte (= the end of the header).
+    pub(super) data_start: usize,
+    /// Data bytes the shape and dtype need: Π shape · itemsize.
+    pub(super) nbytes: usize,
+    /// Elements: Π shape.
+    n: usize,
+}
+
+/// The offset where the header of a `.npy` file ends, from its first bytes (10 for version
+/// 1.0, 12 for 2.0 and 3.0: magic, version, header length); the header itself need not be
+/// in `bytes` yet.
+pub(super) fn header_end(bytes: &[u8], source: &str) -> Result<usize> {
     let bad = |msg: String| Error::Params(format!("{source}: {msg}"));
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
         return Err(bad(
@@ -334,7 +345,8 @@ pub fn parse_npy(bytes: &[u8], source: &str) -> Result<NpyArray> {
                 return Err(bad("truncated .npy header".into()));
             }
             let n = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
-            (n as usize, 12)
+            let n = usize::try_from(n).map_err(|_| bad("header length too large".into()))?;
+            (n, 12)
         }
         _ => {
             return Err(bad(format!(
@@ -342,26 +354,60 @@ pub fn parse_npy(bytes: &[u8], source: &str) -> Result<NpyArray> {
             )))
         }
     };
-    let end = start
+    start
         .checked_add(hlen)
-        .filter(|&e| e <= bytes.len())
-        .ok_or_else(|| bad(format!("truncated: the header claims {hlen} bytes")))?;
-    let hbytes = &bytes[start..end];
-    let text: String = if major == 3 {
+        .ok_or_else(|| bad(format!("truncated: the header claims {hlen} bytes")))
+}
+
+/// Parse the header of a `.npy` file (`bytes` holds at least the whole header) and compute,
+/// with checked arithmetic, how many data bytes it announces.
+pub(super) fn parse_prelude(bytes: &[u8], source: &str) -> Result<Prelude> {
+    let bad = |msg: String| Error::Params(format!("{source}: {msg}"));
+    let end = header_end(bytes, source)?;
+    let start = if bytes[6] == 1 { 10 } else { 12 };
+    let hbytes = bytes.get(start..end).ok_or_else(|| {
+        bad(format!(
+            "truncated: the header claims {} bytes, the file has {}",
+            end - start,
+            bytes.len().saturating_sub(start)
+        ))
+    })?;
+    let text: String = if bytes[6] == 3 {
         std::str::from_utf8(hbytes)
             .map_err(|_| bad("header is not UTF-8".into()))?
             .to_string()
     } else {
         hbytes.iter().map(|&b| char::from(b)).collect()
     };
-    let h = parse_header(&text).map_err(bad)?;
-    let n = h
+    let header = parse_header(&text).map_err(bad)?;
+    let n = header
         .dims
         .iter()
         .try_fold(1usize, |a, &d| a.checked_mul(d))
-        .and_then(|n| n.checked_mul(h.kind.size()).map(|b| (n, b)));
-    let (n, nbytes) = n.ok_or_else(|| bad(format!("shape {:?} overflows", h.dims)))?;
-    let payload = &bytes[end..];
+        .and_then(|n| n.checked_mul(header.kind.size()).map(|b| (n, b)));
+    let (n, nbytes) = n.ok_or_else(|| bad(format!("shape {:?} overflows", header.dims)))?;
+    Ok(Prelude {
+        header,
+        data_start: end,
+        nbytes,
+        n,
+    })
+}
+
+/// Parse the bytes of a `.npy` file; `source` names it in error messages.
+///
+/// The shape's element count and byte size are computed with checked arithmetic and compared
+/// with the bytes present, and the f64 copy is checked against the memory budget, before any
+/// buffer is allocated; no input panics.
+pub fn parse_npy(bytes: &[u8], source: &str) -> Result<NpyArray> {
+    let bad = |msg: String| Error::Params(format!("{source}: {msg}"));
+    let Prelude {
+        header: h,
+        data_start,
+        nbytes,
+        n,
+    } = parse_prelude(bytes, source)?;
+    let payload = &bytes[data_start..];
     if payload.len() < nbytes {
         return Err(bad(format!(
             "truncated: shape {:?} needs {nbytes} data bytes, the file has {}",
@@ -376,6 +422,12 @@ pub fn parse_npy(bytes: &[u8], source: &str) -> Result<NpyArray> {
             h.dims
         )));
     }
+    // f64 values (and a second copy to reorder Fortran data); n ≤ payload bytes here.
+    let copies: u128 = if h.fortran { 2 } else { 1 };
+    reserve(
+        &format!("{source}: array of shape {:?} as f64", h.dims),
+        (n as u128) * 8 * copies,
+    )?;
     let raw = decode(h.kind, h.big_endian, payload);
     debug_assert_eq!(raw.len(), n);
     let data = if h.fortran {
@@ -384,43 +436,6 @@ pub fn parse_npy(bytes: &[u8], source: &str) -> Result<NpyArray> {
         raw
     };
     Ok(NpyArray { dims: h.dims, data })
-}
-
-/// Parse the bytes of a `.npz` archive into named tensors (member `name.npy` → `name`).
-pub fn parse_npz(bytes: &[u8], source: &str) -> Result<RawParams> {
-    let bad = |msg: String| Error::Params(format!("{source}: {msg}"));
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| bad(format!("not a valid .npz (zip) archive: {e}")))?;
-    let mut out = BTreeMap::new();
-    for i in 0..zip.len() {
-        let mut member = zip
-            .by_index(i)
-            .map_err(|e| bad(format!("cannot read archive member {i}: {e}")))?;
-        if member.is_dir() {
-            continue;
-        }
-        let mname = member.name().to_string();
-        let name = mname
-            .strip_suffix(".npy")
-            .ok_or_else(|| {
-                bad(format!(
-                    "archive member `{mname}` is not a .npy array (an .npz holds `<name>.npy` members)"
-                ))
-            })?
-            .to_string();
-        let mut buf = Vec::new();
-        member
-            .read_to_end(&mut buf)
-            .map_err(|e| bad(format!("archive member `{mname}` is corrupted: {e}")))?;
-        let arr = parse_npy(&buf, &format!("{source}[{mname}]"))?;
-        if out.insert(name.clone(), (arr.dims, arr.data)).is_some() {
-            return Err(bad(format!("tensor `{name}` appears twice")));
-        }
-    }
-    if out.is_empty() {
-        return Err(bad("the archive holds no arrays".into()));
-    }
-    Ok(RawParams::Blocks(out))
 }
 
 #[cfg(test)]

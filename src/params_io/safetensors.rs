@@ -6,11 +6,14 @@
 //! The crate validates the header and that the offsets tile the data section exactly, so a
 //! truncated or padded file is an error. Accepted dtypes: `F64`, `F32`, `F16`, `BF16`
 //! (widened exactly to f64); integer, bool, complex and 8-bit/4-bit float tensors are
-//! rejected with the tensor and dtype named.
+//! rejected with the tensor and dtype named. Each tensor's byte length is recomputed from its
+//! shape with checked arithmetic, and its f64 copy is checked against the memory budget
+//! before it is allocated.
 
 use super::dtype::{decode, Float};
 use super::RawParams;
 use crate::error::{Error, Result};
+use crate::resources::reserve;
 use safetensors::{Dtype, SafeTensors};
 use std::collections::BTreeMap;
 
@@ -41,15 +44,24 @@ pub fn parse_safetensors(bytes: &[u8], source: &str) -> Result<RawParams> {
             }
         };
         let data = view.data();
-        let n: usize = view.shape().iter().product();
-        if data.len() != n * kind.size() {
+        let needed = view
+            .shape()
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .and_then(|n| n.checked_mul(kind.size()));
+        if needed != Some(data.len()) {
             return Err(bad(format!(
                 "tensor `{name}`: shape {:?} needs {} bytes, found {}",
                 view.shape(),
-                n * kind.size(),
+                needed.map_or("more than 2^64".to_string(), |b| b.to_string()),
                 data.len()
             )));
         }
+        // The decoded values take 8 bytes each (4× an f16 tensor's bytes).
+        reserve(
+            &format!("{source}: tensor `{name}` as f64"),
+            (data.len() / kind.size()) as u128 * 8,
+        )?;
         out.insert(
             name.to_string(),
             (view.shape().to_vec(), decode(kind, false, data)),

@@ -249,7 +249,7 @@ impl TheoremCase {
 
     /// Load one case file (name = file stem).
     pub fn load(path: &Path) -> Result<TheoremCase> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::read_file::read_text(path, "theorem case file")?;
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
