@@ -1,0 +1,18 @@
+#![no_main]
+//! Fuzz target (cargo-fuzz): see fuzz/README.md. The memory budget is set to 32 MiB so a
+//! declared size that the crate accepts can never make libFuzzer report an out-of-memory.
+use libfuzzer_sys::fuzz_target;
+
+fn budget() {
+    implicit_bias::resources::set_memory_limit(Some(32 << 20));
+}
+
+// IDX (MNIST) images + labels: `data::parse_idx` on decompressed bytes. The first input byte
+// b splits the rest: images = the first ⌊len·b/255⌋ bytes, labels = the remainder.
+fuzz_target!(|data: &[u8]| {
+    budget();
+    let Some((&b, rest)) = data.split_first() else { return };
+    let cut = rest.len() * b as usize / 255;
+    let (images, labels) = rest.split_at(cut);
+    let _ = implicit_bias::data::parse_idx(images, labels, "images", "labels", b % 2 == 0);
+});
