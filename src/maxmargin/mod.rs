@@ -1,35 +1,67 @@
-//! Exact max-margin solutions for linear models.
+//! Exact, self-certifying max-margin solutions for linear models.
 //!
-//! For f(x; θ) = ⟨θ, x⟩ the max-margin problem
+//! **Problem.** For f(x; θ) = ⟨θ, x⟩, signed rows z_i = y_i x_i and a norm N ∈ {ℓ1, ℓ2, ℓ∞},
 //!
 //! ```text
-//!     min ½ N(θ)²   s.t.   y_i ⟨θ, x_i⟩ ≥ 1   (i = 1..m)
+//!     γ* = max_{N(θ) ≤ 1} min_i ⟨z_i, θ⟩            (primal)
+//!        = min_{w ∈ Δ_m} N_*(Σ_i w_i z_i)            (dual; Δ_m = {w ≥ 0, Σ w_i = 1})
 //! ```
 //!
-//! is convex. Its minimizer θ* is the minimizer of N(θ) under the same constraints, and the
-//! max margin is γ* = 1/N(θ*) = max_{N(θ) ≤ 1} min_i y_i⟨θ, x_i⟩.
+//! by the minimax theorem (the objective is bilinear, both sets compact and convex), with
+//! N_* the dual norm (ℓ∞ for ℓ1, ℓ2 for ℓ2, ℓ1 for ℓ∞). Equivalently θ* = θ̂/γ* solves
+//! min ½N(θ)² s.t. ⟨z_i, θ⟩ ≥ 1, whose multipliers are λ = w/γ*² (\[F\] Def. 3.3 with
+//! L = 1: Σ_i λ_i z_i ∈ N(θ*)·∂N(θ*)). γ* > 0 iff the data are linearly separable, and
+//! γ* = 0 iff some w ∈ Δ_m has Σ_i w_i z_i = 0 — for every norm.
 //!
-//! * **ℓ1, ℓ∞**: linear programs, solved with good_lp's `microlp` backend (a pure-Rust
-//!   simplex method, so the solution is a vertex, exact up to rounding). The multipliers come
-//!   from solving the *dual* LP `max Σ μ_i s.t. N_*(Σ μ_i y_i x_i) ≤ 1, μ ≥ 0` separately;
-//!   by LP duality N(θ*) = Σ μ_i, which gives a second, independent value of the margin
-//!   ([`MaxMargin::dual_margin`]).
-//! * **ℓ2**: the quadratic program is solved with Clarabel (interior point), then *polished*:
-//!   on the support S = {i : λ_i > 0} the KKT system G_S λ_S = 1, G_ij = y_i y_j ⟨x_i, x_j⟩, is
-//!   solved exactly and accepted when λ_S ≥ 0 and all constraints hold. The dual value is
-//!   Σ λ_i = ‖θ*‖², so γ* = (Σ λ_i)^{-1/2}.
+//! **Solvers** (on the scaled data below):
+//! * ℓ1, ℓ∞ ([`lp`]): the primal LP with the norm ball as variable bounds (m rows whatever d
+//!   is, so wide data stay fast), then the dual weights by constraint generation over
+//!   coordinates seeded by complementary slackness — microlp (pure-Rust simplex, vertex
+//!   solutions).
+//! * ℓ2 ([`l2`]): the QP min ½‖θ‖² s.t. ⟨z_i, θ⟩ ≥ 1 with Clarabel, polished by an exact
+//!   active-set solve of its KKT system G_S μ_S = 1.
 //!
-//! The multipliers `lambda` are those of the ½N² form: Σ_i λ_i y_i x_i ∈ N(θ*)·∂N(θ*), with
-//! λ_i ≥ 0 and λ_i = 0 off the support (\[F\] Def. 3.3 with L = 1).
+//! **Scaling** ([`scaling`]): the solvers see z_i·2^k, with the power of two 2^k bringing the
+//! largest |z_ij| into [½, 1). This is exact — the maximizers are unchanged and the margin
+//! is multiplied by 2^k, which is all that data of order 1e±300 need — whereas per-column
+//! scaling would change the norm's geometry and is not done.
+//!
+//! **Certificate** ([`certificate`]). Every answer is checked in the original coordinates,
+//! from the returned direction θ̂ and weights w alone, by weak duality:
+//! p = min_i ⟨z_i, θ̂⟩/N(θ̂) ≤ γ* ≤ D = N_*(Σ_i w_i z_i). Both are recomputed in plain Rust
+//! with per-row and per-column powers of two and an extended exponent, so nothing overflows
+//! or underflows, together with a-priori rounding bounds e_p, e_D. [`max_margin`] returns an
+//! answer only if
+//!
+//! ```text
+//!     |D − p| / max(|p|, |D|)  ≤  GAP_TOL + 4 (e_p + e_D)/max(|p|, |D|),   GAP_TOL = 1e-9,
+//! ```
+//!
+//! (the tolerance and its justification: [`certificate`]); it reports
+//! [`Error::NotSeparable`] only when the weights *prove* it (|Σ_i w_i z_ij| ≤ 1e-9 ×
+//! Σ_i w_i |z_ij| in every coordinate j: the data are within that entrywise relative
+//! perturbation of data no θ separates),
+//! and otherwise refuses with [`Error::Numerical`] naming the gap. A certified margin
+//! outside the f64 normal range is also refused with [`Error::Numerical`], which says so.
+//! [`certify`] runs the same check on any (θ, w).
+//!
+//! Exit statuses of `implicit-bias maxmargin` (`Error::exit_status`): not separable is a
+//! property of the input, **2** (as for other bad input); a refused certificate or an
+//! unrepresentable margin is a numerical failure, **1**.
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::params::{dot, max_abs, norm2};
-use good_lp::{
-    microlp, variable, Expression, ProblemVariables, ResolutionError, Solution, SolverModel,
-    Variable,
-};
+use crate::params::{max_abs, norm2};
 use serde::{Deserialize, Serialize};
+
+pub mod certificate;
+mod extended;
+mod l2;
+mod lp;
+mod scaling;
+
+pub use certificate::{certify, Certificate, GAP_TOL, MIN_MARGIN, SEPARABILITY_TOL};
+use extended::Ext;
 
 /// Which norm's max-margin problem to solve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,257 +101,163 @@ impl MaxMarginNorm {
             Self::Linf => max_abs(theta),
         }
     }
+    /// The dual norm N_*(g) = max_{N(θ) ≤ 1} ⟨g, θ⟩: ‖g‖_∞ for ℓ1, ‖g‖₂ for ℓ2, ‖g‖₁ for ℓ∞.
+    pub fn dual_value(&self, g: &[f64]) -> f64 {
+        match self {
+            Self::L1 => max_abs(g),
+            Self::L2 => norm2(g),
+            Self::Linf => g.iter().map(|v| v.abs()).sum(),
+        }
+    }
 }
 
-/// An exact max-margin solution.
+/// An exact, certified max-margin solution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MaxMargin {
     /// The norm.
     pub norm: MaxMarginNorm,
-    /// θ*, scaled so that min_i y_i⟨θ*, x_i⟩ = 1.
+    /// θ* = θ̂/min_i y_i⟨θ̂, x_i⟩, scaled so that min_i y_i⟨θ*, x_i⟩ = 1 (then N(θ*) = 1/γ*).
     pub theta: Vec<f64>,
-    /// γ* = min_i y_i⟨θ*, x_i⟩ / N(θ*) (primal).
+    /// The max-margin direction θ̂ = θ*/N(θ*), N(θ̂) = 1 (representable whatever the scale of
+    /// the data).
+    pub direction: Vec<f64>,
+    /// γ* = min_i y_i⟨θ̂, x_i⟩ / N(θ̂) (the certificate's primal value).
     pub margin: f64,
-    /// γ* from the dual objective (independent computation; equal to `margin` up to solver
-    /// tolerance).
+    /// N_*(Σ_i w_i y_i x_i) of the certificate's weights (the dual value; equal to `margin`
+    /// within the certified relative gap).
     pub dual_margin: f64,
-    /// Multipliers λ_i ≥ 0 of the ½N(θ)² form.
+    /// Multipliers λ_i = w_i/γ*² ≥ 0 of the ½N(θ)² form (Σ_i λ_i y_i x_i ∈ N(θ*)·∂N(θ*)).
+    /// They scale like 1/γ*²: for γ* outside ≈ [1e-154, 1e154] entries overflow to +∞ or
+    /// underflow to 0 (written as `"inf"` in JSON); `certificate.weights` is the scale-free
+    /// form.
+    #[serde(with = "crate::json_f64::vec")]
     pub lambda: Vec<f64>,
-    /// Indices with λ_i > 0.
+    /// Indices with w_i > 1e-9 · max_k w_k.
     pub support: Vec<usize>,
+    /// The duality certificate the answer passed ([`certify`]).
+    pub certificate: Certificate,
 }
 
-fn lp_error(e: ResolutionError) -> Error {
-    match e {
-        ResolutionError::Infeasible => Error::NotSeparable(
-            "no linear classifier separates the data (the max-margin LP is infeasible)".into(),
-        ),
-        other => Error::Numerical(format!("LP solver failed: {other}")),
-    }
-}
-
-/// y_i x_i as rows.
-fn signed_rows(data: &Dataset) -> Vec<Vec<f64>> {
-    (0..data.m())
-        .map(|i| (0..data.d()).map(|j| data.y[i] * data.x[(i, j)]).collect())
-        .collect()
-}
-
-/// Solve the max-margin problem for a linear model. Errors with [`Error::NotSeparable`] when
-/// the data are not linearly separable.
+/// Solve the max-margin problem for a linear model and certify the answer (module docs).
+///
+/// Errors: [`Error::NotSeparable`] when dual weights prove that no linear classifier
+/// separates the data; [`Error::Numerical`] when no solver answer passes the certificate
+/// (the message names the relative duality gap and the tolerance) or the certified margin is
+/// outside the f64 normal range.
 pub fn max_margin(data: &Dataset, norm: MaxMarginNorm) -> Result<MaxMargin> {
-    let z = signed_rows(data);
-    let (theta, mu_sum, lambda) = match norm {
-        MaxMarginNorm::L1 | MaxMarginNorm::Linf => {
-            let theta = solve_primal_lp(&z, norm)?;
-            let mu = solve_dual_lp(&z, norm)?;
-            let n = norm.value(&theta);
-            let mu_sum: f64 = mu.iter().sum();
-            // λ of the ½N² form = N(θ*)·μ.
-            let lambda = mu.iter().map(|v| v * n).collect();
-            (theta, mu_sum, lambda)
-        }
+    let rows = scaling::Rows::scaled(data);
+    if rows.z.iter().all(|&v| v == 0.0) {
+        return Err(Error::NotSeparable(
+            "every sample is x_i = 0: no linear classifier separates the data".into(),
+        ));
+    }
+    let candidates: Vec<(Vec<f64>, Vec<f64>)> = match norm {
         MaxMarginNorm::L2 => {
-            let (theta, lambda) = solve_l2_qp(&z)?;
-            let s: f64 = lambda.iter().sum();
-            // ‖θ*‖² = Σλ, so N(θ*) = √Σλ is the dual value of min N.
-            (theta, s.sqrt(), lambda)
+            let out = l2::solve(&rows)?;
+            let mut c = out.candidates;
+            if out.infeasible || c.is_empty() {
+                c.push((vec![0.0; rows.d], lp::dual_l1(&rows, &[])?));
+            }
+            c
+        }
+        MaxMarginNorm::L1 => {
+            let theta = lp::primal(&rows, norm)?;
+            let tmax = max_abs(&theta);
+            let seed: Vec<usize> = (0..rows.d)
+                .filter(|&j| theta[j].abs() > 1e-12 * tmax)
+                .collect();
+            let w = lp::dual_l1(&rows, &seed)?;
+            vec![(theta, w)]
+        }
+        MaxMarginNorm::Linf => {
+            let theta = lp::primal(&rows, norm)?;
+            let w = lp::dual_linf(&rows, &theta)?;
+            let polished = lp::polish_linf(&rows, &theta, &w)?;
+            vec![(polished, w.clone()), (theta, w)]
         }
     };
-    let q_min = z
+    // Rank: a certificate that verifies (smallest gap first), then a proof of
+    // non-separability, then a refusal.
+    let rank = |v: &Result<Certificate>| match v {
+        Ok(_) => 0,
+        Err(Error::NotSeparable(_)) => 1,
+        Err(_) => 2,
+    };
+    let mut best: Option<(Result<Certificate>, Vec<f64>, certificate::Evaluation)> = None;
+    for (theta, w) in candidates {
+        let n = norm.value(&theta);
+        let direction: Vec<f64> = if n > 0.0 && n.is_finite() {
+            theta.iter().map(|v| v / n).collect()
+        } else {
+            theta
+        };
+        let ev = certificate::evaluate(data, norm, &direction, &w)?;
+        let verdict = certificate::judge(&ev);
+        let better = match &best {
+            None => true,
+            Some((old, ..)) => match (old, &verdict) {
+                (Ok(a), Ok(b)) => b.relative_gap < a.relative_gap,
+                _ => rank(&verdict) < rank(old),
+            },
+        };
+        if better {
+            best = Some((verdict, direction, ev));
+        }
+    }
+    let (verdict, direction, ev) = best.expect("at least one candidate");
+    let cert = match verdict {
+        Ok(c) => c,
+        Err(Error::Numerical(msg)) if !ev.primal.is_positive() => {
+            // No separating direction found and no proof either way yet: weights with
+            // Σ w_i z_i = 0 (the ℓ1 dual's cancellation LP) would prove non-separability.
+            let w = lp::dual_l1(&rows, &[])?;
+            let ev = certificate::evaluate(data, norm, &vec![0.0; rows.d], &w)?;
+            return match certificate::judge(&ev) {
+                Err(e @ Error::NotSeparable(_)) => Err(e),
+                _ => Err(Error::Numerical(msg)),
+            };
+        }
+        Err(e) => return Err(e),
+    };
+    answer(norm, direction, ev, cert)
+}
+
+/// θ*, λ and the support from a certified direction.
+fn answer(
+    norm: MaxMarginNorm,
+    direction: Vec<f64>,
+    ev: certificate::Evaluation,
+    cert: Certificate,
+) -> Result<MaxMargin> {
+    let theta: Vec<f64> = direction
         .iter()
-        .map(|zi| dot(zi, &theta))
-        .fold(f64::INFINITY, f64::min);
-    if q_min.is_nan() || q_min <= 0.0 {
-        return Err(Error::NotSeparable(format!(
-            "solver returned θ with min margin {q_min:.3e}: data not separable by a linear model"
+        .map(|&v| (Ext::from_f64(v) / ev.q).to_f64())
+        .collect();
+    if theta.iter().any(|v| !v.is_finite()) {
+        return Err(Error::Numerical(format!(
+            "the max margin γ* = {:.6e} (certified) is too small for θ* = θ̂/γ* to be \
+             representable in f64",
+            cert.primal
         )));
     }
-    let theta: Vec<f64> = theta.iter().map(|v| v / q_min).collect();
-    let n = norm.value(&theta);
-    let lmax = lambda.iter().cloned().fold(0.0, f64::max);
-    let support = lambda
+    let p = Ext::from_f64(cert.primal);
+    let lambda: Vec<f64> = cert
+        .weights
         .iter()
-        .enumerate()
-        .filter(|(_, &l)| l > 1e-9 * lmax.max(f64::MIN_POSITIVE))
-        .map(|(i, _)| i)
+        .map(|&w| (Ext::from_f64(w) / p / p).to_f64())
+        .collect();
+    let wmax = cert.weights.iter().cloned().fold(0.0, f64::max);
+    let support = (0..cert.weights.len())
+        .filter(|&i| cert.weights[i] > 1e-9 * wmax)
         .collect();
     Ok(MaxMargin {
         norm,
-        margin: 1.0 / n,
-        dual_margin: 1.0 / mu_sum,
+        margin: cert.primal,
+        dual_margin: cert.dual,
         theta,
+        direction,
         lambda,
         support,
+        certificate: cert,
     })
-}
-
-/// Primal LP: min N(θ) s.t. ⟨z_i, θ⟩ ≥ 1, for N ∈ {ℓ1, ℓ∞}.
-fn solve_primal_lp(z: &[Vec<f64>], norm: MaxMarginNorm) -> Result<Vec<f64>> {
-    let d = z[0].len();
-    let mut vars = ProblemVariables::new();
-    match norm {
-        MaxMarginNorm::L1 => {
-            // θ = a − b with a, b ≥ 0; min Σ(a + b).
-            let a: Vec<Variable> = (0..d).map(|_| vars.add(variable().min(0.0))).collect();
-            let b: Vec<Variable> = (0..d).map(|_| vars.add(variable().min(0.0))).collect();
-            let obj: Expression = a.iter().chain(&b).map(|&v| Expression::from(v)).sum();
-            let mut prob = vars.minimise(obj).using(microlp);
-            for zi in z {
-                let e: Expression = (0..d).map(|j| zi[j] * a[j] - zi[j] * b[j]).sum();
-                prob.add_constraint(e.geq(1.0));
-            }
-            let sol = prob.solve().map_err(lp_error)?;
-            Ok((0..d).map(|j| sol.value(a[j]) - sol.value(b[j])).collect())
-        }
-        MaxMarginNorm::Linf => {
-            let th: Vec<Variable> = (0..d).map(|_| vars.add(variable())).collect();
-            let t = vars.add(variable().min(0.0));
-            let mut prob = vars.minimise(t).using(microlp);
-            for &v in &th {
-                prob.add_constraint((v - t).leq(0.0));
-                prob.add_constraint((v + t).geq(0.0));
-            }
-            for zi in z {
-                let e: Expression = (0..d).map(|j| zi[j] * th[j]).sum();
-                prob.add_constraint(e.geq(1.0));
-            }
-            let sol = prob.solve().map_err(lp_error)?;
-            Ok(th.iter().map(|&v| sol.value(v)).collect())
-        }
-        MaxMarginNorm::L2 => unreachable!("ℓ2 is a QP"),
-    }
-}
-
-/// Dual LP: max Σ μ_i s.t. N_*(Σ μ_i z_i) ≤ 1, μ ≥ 0 (N_* = ℓ∞ for ℓ1, ℓ1 for ℓ∞).
-fn solve_dual_lp(z: &[Vec<f64>], norm: MaxMarginNorm) -> Result<Vec<f64>> {
-    let (m, d) = (z.len(), z[0].len());
-    let mut vars = ProblemVariables::new();
-    let mu: Vec<Variable> = (0..m).map(|_| vars.add(variable().min(0.0))).collect();
-    let aux: Vec<Variable> = match norm {
-        MaxMarginNorm::Linf => (0..d).map(|_| vars.add(variable().min(0.0))).collect(),
-        _ => Vec::new(),
-    };
-    let obj: Expression = mu.iter().map(|&v| Expression::from(v)).sum();
-    let mut prob = vars.maximise(obj).using(microlp);
-    for j in 0..d {
-        let v: Expression = (0..m).map(|i| z[i][j] * mu[i]).sum();
-        match norm {
-            MaxMarginNorm::L1 => {
-                prob.add_constraint(v.clone().leq(1.0));
-                prob.add_constraint(v.geq(-1.0));
-            }
-            MaxMarginNorm::Linf => {
-                prob.add_constraint((v.clone() - aux[j]).leq(0.0));
-                prob.add_constraint((v + aux[j]).geq(0.0));
-            }
-            MaxMarginNorm::L2 => unreachable!(),
-        }
-    }
-    if norm == MaxMarginNorm::Linf {
-        let s: Expression = aux.iter().map(|&v| Expression::from(v)).sum();
-        prob.add_constraint(s.leq(1.0));
-    }
-    let sol = prob.solve().map_err(|e| match e {
-        ResolutionError::Unbounded => Error::NotSeparable(
-            "the max-margin dual LP is unbounded: data not linearly separable".into(),
-        ),
-        other => lp_error(other),
-    })?;
-    Ok(mu.iter().map(|&v| sol.value(v).max(0.0)).collect())
-}
-
-/// ℓ2 QP min ½‖θ‖² s.t. ⟨z_i, θ⟩ ≥ 1 with Clarabel, then exact polishing on the support.
-fn solve_l2_qp(z: &[Vec<f64>]) -> Result<(Vec<f64>, Vec<f64>)> {
-    use clarabel::algebra::CscMatrix;
-    use clarabel::solver::{
-        DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus,
-    };
-    let (m, d) = (z.len(), z[0].len());
-    let p_mat = CscMatrix::identity(d);
-    let q = vec![0.0; d];
-    // A θ + s = b, s ≥ 0 with A = −Z, b = −1.
-    let mut colptr = vec![0usize];
-    let mut rowval = Vec::new();
-    let mut nzval = Vec::new();
-    for j in 0..d {
-        for (i, zi) in z.iter().enumerate() {
-            if zi[j] != 0.0 {
-                rowval.push(i);
-                nzval.push(-zi[j]);
-            }
-        }
-        colptr.push(rowval.len());
-    }
-    let a_mat = CscMatrix::new(m, d, colptr, rowval, nzval);
-    let b = vec![-1.0; m];
-    let cones = [NonnegativeConeT(m)];
-    let settings = DefaultSettingsBuilder::default()
-        .verbose(false)
-        .tol_gap_abs(1e-12)
-        .tol_gap_rel(1e-12)
-        .tol_feas(1e-12)
-        .max_iter(400)
-        .build()
-        .map_err(|e| Error::Numerical(format!("Clarabel settings: {e:?}")))?;
-    let mut solver = DefaultSolver::new(&p_mat, &q, &a_mat, &b, &cones, settings)
-        .map_err(|e| Error::Numerical(format!("Clarabel setup: {e:?}")))?;
-    solver.solve();
-    match solver.solution.status {
-        SolverStatus::Solved | SolverStatus::AlmostSolved => {}
-        SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => {
-            return Err(Error::NotSeparable(
-                "no linear classifier separates the data (the ℓ2 max-margin QP is infeasible)"
-                    .into(),
-            ))
-        }
-        s => {
-            return Err(Error::Numerical(format!(
-                "Clarabel did not solve the ℓ2 QP: {s:?}"
-            )))
-        }
-    }
-    let theta: Vec<f64> = solver.solution.x.clone();
-    let lambda: Vec<f64> = solver.solution.z.iter().map(|v| v.max(0.0)).collect();
-    Ok(polish_l2(z, theta, lambda))
-}
-
-/// Exact KKT solve on the estimated support; keeps the interior-point solution if the
-/// polished one is not a valid KKT point.
-fn polish_l2(z: &[Vec<f64>], theta: Vec<f64>, lambda: Vec<f64>) -> (Vec<f64>, Vec<f64>) {
-    let lmax = lambda.iter().cloned().fold(0.0, f64::max);
-    let s: Vec<usize> = (0..z.len()).filter(|&i| lambda[i] > 1e-6 * lmax).collect();
-    if s.is_empty() {
-        return (theta, lambda);
-    }
-    let k = s.len();
-    let g = nalgebra::DMatrix::from_fn(k, k, |a, b| dot(&z[s[a]], &z[s[b]]));
-    let ones = nalgebra::DVector::from_element(k, 1.0);
-    let sol = match g.clone().cholesky() {
-        Some(ch) => Some(ch.solve(&ones)),
-        None => g.lu().solve(&ones),
-    };
-    let Some(ls) = sol else {
-        return (theta, lambda);
-    };
-    if ls.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
-        return (theta, lambda);
-    }
-    let d = z[0].len();
-    let mut th = vec![0.0; d];
-    for (a, &i) in s.iter().enumerate() {
-        for j in 0..d {
-            th[j] += ls[a] * z[i][j];
-        }
-    }
-    // Accept only if every constraint holds (to rounding).
-    let ok = z.iter().all(|zi| dot(zi, &th) >= 1.0 - 1e-10);
-    if !ok {
-        return (theta, lambda);
-    }
-    let mut lam = vec![0.0; z.len()];
-    for (a, &i) in s.iter().enumerate() {
-        lam[i] = ls[a];
-    }
-    (th, lam)
 }
