@@ -271,7 +271,7 @@ pub(crate) fn judge(ev: &Evaluation) -> Result<Certificate> {
         if !(primal.is_finite() && dual.is_finite() && primal > MIN_MARGIN) {
             return Err(Error::Numerical(format!(
                 "the max margin γ* = {} (certified, relative gap {rel_gap:.1e}) is outside the \
-                 range where γ* and θ* = θ̂/γ* are f64 numbers, (2^-1024 ≈ 5.6e-309, 1.8e308)",
+                 range where γ* and θ* = θ̂/γ* are f64 numbers (2^-1024 ≈ 5.6e-309 to 1.8e308)",
                 fmt_ext(p)
             )));
         }
@@ -290,10 +290,10 @@ pub(crate) fn judge(ev: &Evaluation) -> Result<Certificate> {
     // data with Σ w̄_i z_i = 0 exactly (invariant under scaling rows or columns).
     if !surely_separable && ev.cancellation <= SEPARABILITY_TOL {
         return Err(Error::NotSeparable(format!(
-            "no linear classifier separates the data: certified by weights w ≥ 0, Σw = 1 with \
-             Σ_i w_i y_i x_i = 0 up to {:.1e} of Σ_i w_i |x_ij| in every coordinate (≤ \
-             {SEPARABILITY_TOL:.0e}: the data are within that entrywise relative perturbation of \
-             data no θ separates)",
+            "no linear classifier separates the data: certified by weights w ≥ 0, Σ w_i = 1 \
+             whose sum Σ_i w_i y_i x_i cancels in every coordinate j to {:.1e} × Σ_i w_i |x_ij| \
+             (≤ {SEPARABILITY_TOL:.0e}: the data are within that entrywise relative \
+             perturbation of data that no θ separates)",
             ev.cancellation
         )));
     }

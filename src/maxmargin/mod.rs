@@ -167,7 +167,8 @@ pub fn max_margin(data: &Dataset, norm: MaxMarginNorm) -> Result<MaxMargin> {
                 .filter(|&j| theta[j].abs() > 1e-12 * tmax)
                 .collect();
             let w = lp::dual_l1(&rows, &seed)?;
-            vec![(theta, w)]
+            let polished = lp::polish_l1(&rows, &w)?;
+            vec![(polished, w.clone()), (theta, w)]
         }
         MaxMarginNorm::Linf => {
             let theta = lp::primal(&rows, norm)?;
