@@ -45,8 +45,7 @@ fn unit(mm: &MaxMargin) -> Vec<f64> {
 /// The answer on c·data is the answer on data with the margin times c.
 fn assert_scales(data: &Dataset, c: f64, norm: MaxMarginNorm) {
     let base = max_margin(data, norm).unwrap();
-    let mm = max_margin(&scaled(data, c), norm)
-        .unwrap_or_else(|e| panic!("{norm:?} ×{c:e}: {e}"));
+    let mm = max_margin(&scaled(data, c), norm).unwrap_or_else(|e| panic!("{norm:?} ×{c:e}: {e}"));
     assert!(
         relative_eq!(mm.margin, c * base.margin, max_relative = MARGIN_RTOL),
         "{norm:?} ×{c:e}: margin {:e} vs c·γ* = {:e} (ratio {})",
@@ -163,7 +162,11 @@ fn assert_independently_certified(data: &Dataset, mm: &MaxMargin) {
         / norm.value(th);
     let w = &mm.certificate.weights;
     let g: Vec<f64> = (0..data.d())
-        .map(|j| (0..data.m()).map(|i| w[i] * data.y[i] * data.x[(i, j)]).sum())
+        .map(|j| {
+            (0..data.m())
+                .map(|i| w[i] * data.y[i] * data.x[(i, j)])
+                .sum()
+        })
         .collect();
     let dv = norm.dual_value(&g) / w.iter().sum::<f64>();
     assert!(
@@ -198,7 +201,10 @@ fn xor_is_not_separable_at_any_scale() {
     for c in [1e-300, 1e-12, 1.0, 1e12, 1e300] {
         for norm in NORMS {
             let err = max_margin(&scaled(&data, c), norm).unwrap_err();
-            assert!(matches!(err, Error::NotSeparable(_)), "{norm:?} ×{c:e}: {err}");
+            assert!(
+                matches!(err, Error::NotSeparable(_)),
+                "{norm:?} ×{c:e}: {err}"
+            );
         }
     }
 }
