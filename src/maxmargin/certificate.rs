@@ -33,11 +33,19 @@
 //! size-scaled; the factor 4 is a safety margin on a bound that is already a worst case.
 //! GAP_TOL is what the answer is held to beyond rounding: the solvers stop at relative
 //! tolerances of 1e-10 (microlp's pivot and feasibility tolerance) to 1e-12 (Clarabel's
-//! gap), and the gaps measured on the tests' data are ≤ 3e-13 after polishing (see
-//! tests/maxmargin_scaling.rs), so 1e-9 leaves three orders of magnitude of headroom while
-//! still guaranteeing a reference correct to nine digits — far tighter than any threshold
-//! that compares a trained margin against it (the theorem suite's ratios are checked to
-//! ≥ 1e-3).
+//! gap), and the gaps measured on the tests' data are ≤ 3e-13 after polishing, ≤ 1.3e-11
+//! with features at 1e6 and 1e-6 side by side (tests/maxmargin_scaling.rs), and 2.5e-15 at
+//! m = 10, d = 10 000 — so 1e-9 leaves two orders of magnitude of headroom while
+//! still guaranteeing a reference correct to nine digits — far finer than any use of it
+//! (the theorem suite compares trained margins with these references through ratio
+//! thresholds of 0.42–0.95 and records the ratios to four digits).
+//!
+//! The rounding term is capped: an answer whose tolerance would exceed [`MAX_TOLERANCE`]
+//! (1e-6) is refused, because then f64 cannot evaluate its certificate to six digits
+//! (heavy cancellation: e.g. columns of sizes 1e6 and 1e-6 whose large part cancels to
+//! 1e-12 of itself at the optimum — the dual sum's rounding alone is then ≈ 1e-4 of the
+//! margin), and a reference that is only known to a few digits would be mistaken for an
+//! exact one.
 
 use super::extended::{exponent, ldexp, Ext};
 use super::MaxMarginNorm;
@@ -54,6 +62,9 @@ pub const SEPARABILITY_TOL: f64 = 1e-9;
 /// Smallest margin returned: 2^-1024 ≈ 5.6e-309. Above it θ* = θ̂/γ* (|θ̂_j| ≤ 1) stays below
 /// 2^1024, i.e. finite, and γ* as an f64 (subnormal below 2.2e-308) keeps ≥ 50 of its 53 bits.
 pub const MIN_MARGIN: f64 = 5.562684646268003e-309;
+/// Largest tolerance an answer is accepted with (module docs): beyond it the certificate
+/// cannot be evaluated accurately enough in f64 and the answer is refused.
+pub const MAX_TOLERANCE: f64 = 1e-6;
 /// Safety factor on the a-priori rounding bounds.
 const ROUNDING_SAFETY: f64 = 4.0;
 
@@ -266,6 +277,14 @@ pub(crate) fn judge(ev: &Evaluation) -> Result<Certificate> {
     };
     // p is certainly > 0 when it exceeds its rounding bound: then some θ separates the data.
     let surely_separable = p > ev.primal_err;
+    if surely_separable && rel_gap <= tolerance && tolerance > MAX_TOLERANCE {
+        return Err(Error::Numerical(format!(
+            "max-margin answer refused: its certificate (relative duality gap {rel_gap:.3e}) \
+             cannot be evaluated to {MAX_TOLERANCE:.0e} in f64 on these data — the rounding \
+             bound of the primal and dual values is {rounding:.1e} of the margin (heavy \
+             cancellation, e.g. features of very different scales)"
+        )));
+    }
     if surely_separable && rel_gap <= tolerance {
         let (primal, dual) = (p.to_f64(), dv.to_f64());
         if !(primal.is_finite() && dual.is_finite() && primal > MIN_MARGIN) {
@@ -317,7 +336,8 @@ pub(crate) fn judge(ev: &Evaluation) -> Result<Certificate> {
 /// Recomputes p = min_i y_i⟨x_i, θ⟩ / N(θ) and D = N_*(Σ_i w_i y_i x_i / Σ_i w_i) from the
 /// data (module docs of `maxmargin`: extended exponent range, rounding bounds) and returns
 /// the [`Certificate`] when the relative gap |D − p| / max(|p|, |D|) is within
-/// [`GAP_TOL`] + 4 × the rounding bound and p > 0. Otherwise:
+/// [`GAP_TOL`] + 4 × the rounding bound (itself at most [`MAX_TOLERANCE`]) and p > 0.
+/// Otherwise:
 /// [`Error::NotSeparable`] when θ does not separate the data and |Σ_i w_i y_i x_ij| ≤
 /// [`SEPARABILITY_TOL`] × Σ_i w_i |x_ij| for every coordinate j (the weights prove that no θ
 /// separates the data, up to that entrywise relative perturbation), else

@@ -23,8 +23,9 @@
 //!
 //! **Scaling** ([`scaling`]): the solvers see z_i·2^k, with the power of two 2^k bringing the
 //! largest |z_ij| into [½, 1). This is exact — the maximizers are unchanged and the margin
-//! is multiplied by 2^k, which is all that data of order 1e±300 need — whereas per-column
-//! scaling would change the norm's geometry and is not done.
+//! is multiplied by 2^k, which is all that data of order 1e±300 need. Rows are rescaled
+//! inside the LPs (both sides of each constraint, exact); columns are not, because a
+//! per-column scale changes the norm's geometry (the reasons: [`scaling`]).
 //!
 //! **Certificate** ([`certificate`]). Every answer is checked in the original coordinates,
 //! from the returned direction θ̂ and weights w alone, by weak duality:
@@ -37,7 +38,9 @@
 //!     |D − p| / max(|p|, |D|)  ≤  GAP_TOL + 4 (e_p + e_D)/max(|p|, |D|),   GAP_TOL = 1e-9,
 //! ```
 //!
-//! (the tolerance and its justification: [`certificate`]); it reports
+//! (the tolerance and its justification: [`certificate`]; answers whose tolerance would
+//! exceed [`MAX_TOLERANCE`] = 1e-6 because f64 cannot evaluate their certificate that
+//! accurately are refused too); it reports
 //! [`Error::NotSeparable`] only when the weights *prove* it (|Σ_i w_i z_ij| ≤ 1e-9 ×
 //! Σ_i w_i |z_ij| in every coordinate j: the data are within that entrywise relative
 //! perturbation of data no θ separates),
@@ -60,7 +63,7 @@ mod l2;
 mod lp;
 mod scaling;
 
-pub use certificate::{certify, Certificate, GAP_TOL, MIN_MARGIN, SEPARABILITY_TOL};
+pub use certificate::{certify, Certificate, GAP_TOL, MAX_TOLERANCE, MIN_MARGIN, SEPARABILITY_TOL};
 use extended::Ext;
 
 /// Which norm's max-margin problem to solve.

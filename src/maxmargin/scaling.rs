@@ -11,12 +11,18 @@
 //! inner product by more than 2^-1074 of its largest term, which the certificate's rounding
 //! bound covers.
 //!
-//! Per-column scaling x_ij → x_ij s_j is *not* done: it turns N(θ) into a weighted norm
-//! N(θ/s), which for ℓ2 is a different geometry and for ℓ1 / ℓ∞ only moves the spread of
-//! magnitudes from the matrix into the bounds of the LP, where microlp's absolute
-//! tolerances (1e-10) act on it instead. Row scaling is done inside the primal LPs
-//! ([`super::lp`]) where it is exact: the constraint ⟨z_i, θ⟩ ≥ γ is multiplied on *both*
-//! sides by r_i > 0.
+//! Per-column scaling x_ij → x_ij s_j is *not* done. It is an exact reformulation only
+//! together with the norm: θ_j = s_j φ_j turns N(θ) into the weighted norm N(s ⊙ φ) — for
+//! ℓ1 / ℓ∞ a reweighted ball (still an LP: weighted bounds or one weighted row), for ℓ2 the
+//! QP with P = diag(s²). It would help only where large columns must cancel to far below
+//! their size at the optimum (e.g. columns at 1e6 that do not separate the data next to
+//! columns at 1e-6 that do); but there the certificate itself — the dual sum Σ_i w_i z_i,
+//! whose large coordinates cancel — cannot be evaluated to better than ≈ 1e-4 of the margin
+//! in f64, so such answers are refused whatever the solver ([`super::MAX_TOLERANCE`]).
+//! Where the large columns do not cancel, the unscaled solve is already accurate (the
+//! 1e6 / 1e-6 columns of tests/maxmargin_scaling.rs are certified to gaps ≤ 1.3e-11). Row
+//! scaling is done inside the primal LPs ([`super::lp`]), where it is exact: the constraint
+//! ⟨z_i, θ⟩ ≥ γ is multiplied on *both* sides by r_i > 0.
 
 use super::extended::exponent;
 use crate::data::Dataset;
