@@ -15,7 +15,7 @@
 //!
 //! Both values are recomputed here from the data, θ and w in plain Rust: every row is
 //! scaled by its own power of two and every column of the dual sum by its own (exact), the
-//! f64 sums are taken on order-1 numbers, and the exponents are carried in [`Ext`], so
+//! f64 sums are taken on order-1 numbers, and the exponents are carried separately (an i64 exponent per value), so
 //! features at 1e-300 or 1e300 neither underflow nor overflow. Each value comes with an
 //! a-priori bound on its rounding error (the inner-product bound |fl(aᵀb) − aᵀb| ≤
 //! γ_n |a|ᵀ|b|, γ_n = nu/(1 − nu), u = 2^-53, Higham, *Accuracy and Stability of Numerical

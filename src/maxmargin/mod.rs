@@ -14,18 +14,23 @@
 //! γ* = 0 iff some w ∈ Δ_m has Σ_i w_i z_i = 0 — for every norm.
 //!
 //! **Solvers** (on the scaled data below):
-//! * ℓ1, ℓ∞ ([`lp`]): the primal LP with the norm ball as variable bounds (m rows whatever d
+//! * ℓ1, ℓ∞ (`lp.rs`): the primal LP with the norm ball as variable bounds (m rows whatever d
 //!   is, so wide data stay fast), then the dual weights by constraint generation over
-//!   coordinates seeded by complementary slackness — microlp (pure-Rust simplex, vertex
-//!   solutions).
-//! * ℓ2 ([`l2`]): the QP min ½‖θ‖² s.t. ⟨z_i, θ⟩ ≥ 1 with Clarabel, polished by an exact
-//!   active-set solve of its KKT system G_S μ_S = 1.
+//!   coordinates seeded by complementary slackness, then a primal recovery from the dual
+//!   (θ_j = sign g_j for ℓ∞, supp θ ⊆ argmax |g_j| for ℓ1, g = Σ_i w_i z_i) with a
+//!   restricted LP on the ties — microlp (pure-Rust simplex, vertex solutions).
+//! * ℓ2 (`l2.rs`): the QP min ½‖θ‖² s.t. ⟨z_i, θ⟩ ≥ 1 with Clarabel, polished by an exact
+//!   active-set solve of its KKT system G_S μ_S = 1; when the QP is infeasible, the weights
+//!   come from the ℓ1 dual LP, whose minimum is 0 (Σ_i w_i z_i = 0) exactly then.
 //!
-//! **Scaling** ([`scaling`]): the solvers see z_i·2^k, with the power of two 2^k bringing the
+//! Every candidate (θ, w) goes to the certificate, which keeps the one with the smallest gap.
+//!
+//! **Scaling** (`scaling.rs`): the solvers see z_i·2^k, with the power of two 2^k bringing the
 //! largest |z_ij| into [½, 1). This is exact — the maximizers are unchanged and the margin
 //! is multiplied by 2^k, which is all that data of order 1e±300 need. Rows are rescaled
 //! inside the LPs (both sides of each constraint, exact); columns are not, because a
-//! per-column scale changes the norm's geometry (the reasons: [`scaling`]).
+//! per-column scale changes the norm's geometry (the reasons are in `scaling.rs`:
+//! where it would matter, f64 cannot evaluate the certificate accurately anyway).
 //!
 //! **Certificate** ([`certificate`]). Every answer is checked in the original coordinates,
 //! from the returned direction θ̂ and weights w alone, by weak duality:
@@ -38,15 +43,14 @@
 //!     |D − p| / max(|p|, |D|)  ≤  GAP_TOL + 4 (e_p + e_D)/max(|p|, |D|),   GAP_TOL = 1e-9,
 //! ```
 //!
-//! (the tolerance and its justification: [`certificate`]; answers whose tolerance would
-//! exceed [`MAX_TOLERANCE`] = 1e-6 because f64 cannot evaluate their certificate that
-//! accurately are refused too); it reports
-//! [`Error::NotSeparable`] only when the weights *prove* it (|Σ_i w_i z_ij| ≤ 1e-9 ×
-//! Σ_i w_i |z_ij| in every coordinate j: the data are within that entrywise relative
-//! perturbation of data no θ separates),
-//! and otherwise refuses with [`Error::Numerical`] naming the gap. A certified margin
-//! outside the f64 normal range is also refused with [`Error::Numerical`], which says so.
-//! [`certify`] runs the same check on any (θ, w).
+//! (the tolerance and its justification: [`certificate`]). It refuses with
+//! [`Error::Numerical`], naming the gap, when no candidate passes, when the tolerance would
+//! exceed [`MAX_TOLERANCE`] = 1e-6 (f64 cannot evaluate that certificate more accurately),
+//! and when the certified margin is outside (2^-1024, f64::MAX) (below, θ* = θ̂/γ* is not
+//! representable). It reports [`Error::NotSeparable`] only when the weights *prove* it:
+//! |Σ_i w_i z_ij| ≤ 1e-9 × Σ_i w_i |z_ij| in every coordinate j, i.e. the data are within
+//! that entrywise relative perturbation of data no θ separates. [`certify`] runs the same
+//! check on any (θ, w).
 //!
 //! Exit statuses of `implicit-bias maxmargin` (`Error::exit_status`): not separable is a
 //! property of the input, **2** (as for other bad input); a refused certificate or an
