@@ -30,13 +30,17 @@ pub enum Error {
         reason: String,
     },
     /// A numerical condition that makes the requested quantity undefined
-    /// (e.g. a zero second moment in Adam with ε = 0, a zero parameter vector for a margin).
+    /// (e.g. a zero second moment in Adam with ε = 0, a zero parameter vector for a margin),
+    /// or a solver answer that failed its own check (a max-margin reference whose duality
+    /// certificate does not verify: [`crate::maxmargin::certify`]).
     #[error("numerical error: {0}")]
     Numerical(String),
     /// Training could not continue; the message says why (divergence, dead sample, all units dead).
     #[error("training stopped: {0}")]
     Training(String),
-    /// The data are not separated by θ (min_i y_i f(x_i; θ) ≤ 0) where a separating θ is required.
+    /// The data are not separated by θ (min_i y_i f(x_i; θ) ≤ 0) where a separating θ is
+    /// required, or (max-margin references) dual weights w ≥ 0, Σ w_i = 1 with
+    /// Σ_i w_i y_i x_i = 0 prove that no linear θ separates them.
     #[error("not separable: {0}")]
     NotSeparable(String),
     /// I/O failure, with the path.
@@ -85,11 +89,13 @@ impl Error {
     }
 
     /// The process exit status for this error: **2** for bad input — an invalid config,
-    /// spec, data file, parameter file or JSON input, data not separated by θ, an input path
-    /// that is not a regular file or text that is not UTF-8 (both [`Error::Data`], see
+    /// spec, data file, parameter file or JSON input, data not separated by θ (including
+    /// data certified not linearly separable by `maxmargin`), an input path that is not a
+    /// regular file or text that is not UTF-8 (both [`Error::Data`], see
     /// [`crate::read_file`]), and I/O errors caused by the paths or bytes given (missing, a
     /// directory where a file is expected or the reverse, unreadable, already existing,
-    /// corrupt gzip data); **1** for everything else (numerical failures, a training run
+    /// corrupt gzip data); **1** for everything else (numerical failures — among them a
+    /// max-margin answer refused because its certificate does not verify —, a training run
     /// that cannot continue, other I/O failures such as a full disk). (130 = interrupted is
     /// set by the CLI itself.)
     pub fn exit_status(&self) -> u8 {

@@ -1,7 +1,8 @@
 //! `implicit-bias` command-line tool.
 //!
 //! * `implicit-bias list [--json]` — models, norms, optimizers, losses, schedules, generators.
-//! * `implicit-bias maxmargin --data FILE --norm l1|l2|linf [--json]` — exact linear reference.
+//! * `implicit-bias maxmargin --data FILE --norm l1|l2|linf [--json]` — exact linear reference,
+//!   certified by its duality gap or refused.
 //! * `implicit-bias check --data D --model M --params P --norm N… [--own N] [--json]` — the
 //!   KKT checker on externally produced parameters.
 //! * `implicit-bias which-norm OPTIMIZER [--cases …] [--norm …] [--json]` — which margin does
@@ -50,7 +51,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Exact max-margin direction of a linear model under ℓ1, ℓ2 or ℓ∞.
+    /// Exact max-margin direction of a linear model under ℓ1, ℓ2 or ℓ∞, certified by its
+    /// duality gap (exit 1 when the certificate does not verify, 2 when the data are
+    /// certified not separable).
     Maxmargin {
         /// Data file (CSV: label ±1 first, then features; or JSON {"x": [[…]], "y": […]}).
         #[arg(long)]
@@ -58,7 +61,8 @@ enum Command {
         /// Norm: l1, l2 or linf.
         #[arg(long)]
         norm: String,
-        /// Machine-readable JSON output (fields: norm, theta, margin, dual_margin, lambda, support).
+        /// Machine-readable JSON output (fields: norm, theta, direction, margin, dual_margin,
+        /// lambda, support, certificate).
         #[arg(long)]
         json: bool,
     },
@@ -216,11 +220,16 @@ fn maxmargin(data: PathBuf, norm: &str, json_out: bool) -> Result<(), Error> {
             serde_json::to_string_pretty(&mm).map_err(|e| Error::Json(e.to_string()))?
         );
     } else {
+        let c = &mm.certificate;
         println!("norm          {}", mm.norm.name());
         println!("margin γ*     {:.12e}  (primal, 1/N(θ*))", mm.margin);
         println!(
-            "dual margin   {:.12e}  (from the dual objective)",
+            "dual margin   {:.12e}  (N_*(Σ w_i y_i x_i), the certificate's dual value)",
             mm.dual_margin
+        );
+        println!(
+            "certified     relative gap {:.2e} ≤ tolerance {:.2e}",
+            c.relative_gap, c.tolerance
         );
         println!("support       {:?}", mm.support);
         println!("theta         {:?}", mm.theta);

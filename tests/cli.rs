@@ -222,7 +222,41 @@ fn maxmargin_command_json_and_errors() {
     let n = (theta[0] * theta[0] + theta[1] * theta[1]).sqrt();
     assert_abs_diff_eq!(gamma, 1.0 / n, epsilon = 1e-12);
     assert_eq!(v["lambda"].as_array().unwrap().len(), 4);
-    // Unknown norm and non-separable data: exit 2 with a clear message.
+    // The answer carries its certificate (docs of `maxmargin::certificate`).
+    let gap = v["certificate"]["relative_gap"].as_f64().unwrap();
+    assert!(gap <= v["certificate"]["tolerance"].as_f64().unwrap());
+    assert_eq!(v["certificate"]["weights"].as_array().unwrap().len(), 4);
+    let out = bin()
+        .args([
+            "maxmargin",
+            "--data",
+            data.to_str().unwrap(),
+            "--norm",
+            "linf",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("certified"));
+    // A margin f64 cannot hold (data at 1e-320): refused, a numerical failure (exit 1).
+    let tiny = write(
+        dir.path(),
+        "t.csv",
+        "label,a,b\n1,3e-320,1e-320\n-1,-1e-320,-2e-320\n",
+    );
+    let out = bin()
+        .args([
+            "maxmargin",
+            "--data",
+            tiny.to_str().unwrap(),
+            "--norm",
+            "l2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("range"));
+    // Unknown norm and (certified) non-separable data: exit 2 with a clear message.
     let out = bin()
         .args([
             "maxmargin",

@@ -1,0 +1,354 @@
+//! The certificate: a max-margin answer (θ, w) checked by weak duality in the original
+//! coordinates, independently of the solver that produced it.
+//!
+//! For any θ ≠ 0 and any w ∈ Δ_m (w_i ≥ 0, Σ w_i = 1), with z_i = y_i x_i,
+//!
+//! ```text
+//!     p(θ) = min_i ⟨z_i, θ⟩ / N(θ)  ≤  γ*  ≤  D(w) = N_*(Σ_i w_i z_i),
+//! ```
+//!
+//! since min_i ⟨z_i, θ⟩ ≤ Σ_i w_i ⟨z_i, θ⟩ = ⟨Σ_i w_i z_i, θ⟩ ≤ N(θ)·N_*(Σ_i w_i z_i)
+//! (Hölder). So a pair with a small relative gap (D − p)/max(|p|, |D|) proves that p is the
+//! max margin to that relative accuracy and that θ/N(θ) is a max-margin direction up to it;
+//! and D(w) ≈ 0 relative to the uncancelled size N_*(Σ_i w_i |z_i|) proves that the data are
+//! not separable (γ* ≤ D(w); Σ_i w_i z_i = 0 exactly iff no θ separates the data).
+//!
+//! Both values are recomputed here from the data, θ and w in plain Rust: every row is
+//! scaled by its own power of two and every column of the dual sum by its own (exact), the
+//! f64 sums are taken on order-1 numbers, and the exponents are carried separately (an i64 exponent per value), so
+//! features at 1e-300 or 1e300 neither underflow nor overflow. Each value comes with an
+//! a-priori bound on its rounding error (the inner-product bound |fl(aᵀb) − aᵀb| ≤
+//! γ_n |a|ᵀ|b|, γ_n = nu/(1 − nu), u = 2^-53, Higham, *Accuracy and Stability of Numerical
+//! Algorithms*, §3.1).
+//!
+//! **Tolerance.** The gap is accepted when
+//!
+//! ```text
+//!     (D − p)/max(|p|, |D|)  ≤  GAP_TOL + 4·(e_p + e_D)/max(|p|, |D|),   GAP_TOL = 1e-9,
+//! ```
+//!
+//! and (D − p) ≥ −(the same bound) (weak duality, up to rounding). e_p and e_D are the
+//! rounding bounds of p and D just described: they grow with m and d (γ_n ≈ n·u) and with
+//! the cancellation in the sums (Σ|terms| / |Σ terms|), which is what makes the tolerance
+//! size-scaled; the factor 4 is a safety margin on a bound that is already a worst case.
+//! GAP_TOL is what the answer is held to beyond rounding: the solvers stop at relative
+//! tolerances of 1e-10 (microlp's pivot and feasibility tolerance) to 1e-12 (Clarabel's
+//! gap), and the gaps measured on the tests' data are ≤ 3e-13 after polishing, ≤ 1.3e-11
+//! with features at 1e6 and 1e-6 side by side (tests/maxmargin_scaling.rs), and 2.5e-15 at
+//! m = 10, d = 10 000 — so 1e-9 leaves two orders of magnitude of headroom while
+//! still guaranteeing a reference correct to nine digits — far finer than any use of it
+//! (the theorem suite compares trained margins with these references through ratio
+//! thresholds of 0.42–0.95 and records the ratios to four digits).
+//!
+//! The rounding term is capped: an answer whose tolerance would exceed [`MAX_TOLERANCE`]
+//! (1e-6) is refused, because then f64 cannot evaluate its certificate to six digits
+//! (heavy cancellation: e.g. columns of sizes 1e6 and 1e-6 whose large part cancels to
+//! 1e-12 of itself at the optimum — the dual sum's rounding alone is then ≈ 1e-4 of the
+//! margin), and a reference that is only known to a few digits would be mistaken for an
+//! exact one.
+
+use super::extended::{exponent, ldexp, Ext};
+use super::MaxMarginNorm;
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Relative duality gap accepted beyond the rounding bounds (module docs).
+pub const GAP_TOL: f64 = 1e-9;
+/// Non-separability is certified when |Σ_i w_i z_ij| ≤ `SEPARABILITY_TOL` × Σ_i w_i |z_ij|
+/// (beyond rounding) for every coordinate j: the data are within an entrywise relative
+/// perturbation of 1e-9 of data with Σ_i w_i z_i = 0, which no θ separates.
+pub const SEPARABILITY_TOL: f64 = 1e-9;
+/// Smallest margin returned: 2^-1024 ≈ 5.6e-309. Above it θ* = θ̂/γ* (|θ̂_j| ≤ 1) stays below
+/// 2^1024, i.e. finite, and γ* as an f64 (subnormal below 2.2e-308) keeps ≥ 50 of its 53 bits.
+pub const MIN_MARGIN: f64 = 5.562684646268003e-309;
+/// Largest tolerance an answer is accepted with (module docs): beyond it the certificate
+/// cannot be evaluated accurately enough in f64 and the answer is refused.
+pub const MAX_TOLERANCE: f64 = 1e-6;
+/// Safety factor on the a-priori rounding bounds.
+const ROUNDING_SAFETY: f64 = 4.0;
+
+/// γ_n = nu/(1 − nu), u = 2^-53.
+fn gamma(n: usize) -> f64 {
+    let nu = n as f64 * f64::EPSILON / 2.0;
+    nu / (1.0 - nu)
+}
+
+/// A checked duality certificate of a max-margin answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Certificate {
+    /// Primal value p = min_i y_i⟨x_i, θ⟩ / N(θ) of the returned direction (a lower bound
+    /// on γ*), recomputed from the data.
+    pub primal: f64,
+    /// Dual value D = N_*(Σ_i w_i y_i x_i) of the returned weights (an upper bound on γ*,
+    /// weak duality), recomputed from the data.
+    pub dual: f64,
+    /// |D − p| / max(|p|, |D|).
+    pub relative_gap: f64,
+    /// The bound the gap was held to: [`GAP_TOL`] + 4 × `rounding`.
+    pub tolerance: f64,
+    /// Relative a-priori bound (e_p + e_D)/max(|p|, |D|) on the rounding error of p and D as
+    /// computed.
+    pub rounding: f64,
+    /// N(θ) of the direction certified (1 up to rounding for [`super::MaxMargin`]'s
+    /// `direction`; primal feasibility N(θ/N(θ)) ≤ 1 holds by construction).
+    pub primal_norm: f64,
+    /// The dual weights w_i ≥ 0, Σ w_i = 1 (dual feasibility): w = λ/Σλ for the
+    /// multipliers λ of [`super::MaxMargin::lambda`].
+    pub weights: Vec<f64>,
+}
+
+/// Primal and dual values of (θ, w) in extended range, with rounding bounds.
+#[derive(Debug, Clone)]
+pub(crate) struct Evaluation {
+    /// min_i ⟨z_i, θ⟩.
+    pub q: Ext,
+    /// N(θ).
+    pub norm: Ext,
+    /// p = q / N(θ) (0 for θ = 0).
+    pub primal: Ext,
+    /// Rounding bound e_p of p.
+    pub primal_err: Ext,
+    /// D = N_*(Σ w̄_i z_i), w̄ = w/Σw.
+    pub dual: Ext,
+    /// Rounding bound e_D of D.
+    pub dual_err: Ext,
+    /// max_j |g_j| / (Σ_i w̄_i |z_ij| + its rounding bound) over the columns (0/0 = 0), g = Σ w̄_i z_i:
+    /// the entrywise relative backward error of non-separability.
+    pub cancellation: f64,
+    /// w̄ = w/Σw.
+    pub weights: Vec<f64>,
+}
+
+/// "1.234e-5", also beyond the f64 range.
+pub(crate) fn fmt_ext(x: Ext) -> String {
+    if x.is_zero() {
+        return "0".into();
+    }
+    let v = x.to_f64();
+    if v.is_finite() && v.abs() >= f64::MIN_POSITIVE {
+        return format!("{v:.6e}");
+    }
+    let l = x.abs().log10();
+    let e = l.floor();
+    let sign = if x < Ext::ZERO { "-" } else { "" };
+    format!("{sign}{:.6}e{e}", 10f64.powf(l - e))
+}
+
+/// Recompute p(θ) and D(w) (module docs) in the original coordinates.
+pub(crate) fn evaluate(
+    data: &Dataset,
+    norm: MaxMarginNorm,
+    theta: &[f64],
+    weights: &[f64],
+) -> Result<Evaluation> {
+    let (m, d) = (data.m(), data.d());
+    if theta.len() != d || weights.len() != m {
+        return Err(Error::Numerical(format!(
+            "max-margin certificate: θ has {} entries for d = {d}, w has {} for m = {m}",
+            theta.len(),
+            weights.len()
+        )));
+    }
+    if let Some(j) = theta.iter().position(|v| !v.is_finite()) {
+        return Err(Error::Numerical(format!(
+            "max-margin certificate: θ_{j} = {} is not finite",
+            theta[j]
+        )));
+    }
+    if let Some(i) = weights.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+        return Err(Error::Numerical(format!(
+            "max-margin certificate: dual weight w_{i} = {} is not ≥ 0 (dual infeasible)",
+            weights[i]
+        )));
+    }
+    let wsum: f64 = weights.iter().sum();
+    if !(wsum > 0.0 && wsum.is_finite()) {
+        return Err(Error::Numerical(
+            "max-margin certificate: the dual weights sum to 0 (dual infeasible)".into(),
+        ));
+    }
+    let w: Vec<f64> = weights.iter().map(|v| v / wsum).collect();
+    // Subnormal flushes in the scaled copies: at most 2^-1073 per term on order-1 sums.
+    let tiny = |n: usize| n as f64 * ldexp(1.0, -1073);
+
+    // Primal: θ scaled to max |θ_j| ∈ [½, 1), each row to max |z_ij| ∈ [½, 1).
+    let tmax = theta.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
+    let b = if tmax > 0.0 { -exponent(tmax) } else { 0 };
+    let ts: Vec<f64> = theta.iter().map(|&v| ldexp(v, b)).collect();
+    let nrm = Ext::scaled(norm.value(&ts), -b);
+    let mut q = None::<Ext>;
+    let mut q_lo = None::<Ext>;
+    let mut zs = vec![0.0; d];
+    for i in 0..m {
+        let rmax = (0..d).fold(0.0_f64, |a, j| a.max(data.x[(i, j)].abs()));
+        let a = if rmax > 0.0 { -exponent(rmax) } else { 0 };
+        for (j, zj) in zs.iter_mut().enumerate() {
+            *zj = ldexp(data.y[i] * data.x[(i, j)], a);
+        }
+        let (mut s, mut s_abs) = (0.0, 0.0);
+        for (z, t) in zs.iter().zip(&ts) {
+            let p = z * t;
+            s += p;
+            s_abs += p.abs();
+        }
+        let qi = Ext::scaled(s, -a - b);
+        let ei = Ext::scaled(gamma(d) * s_abs + tiny(d), -a - b);
+        q = Some(q.map_or(qi, |v| v.min(qi)));
+        q_lo = Some(q_lo.map_or(qi - ei, |v| v.min(qi - ei)));
+    }
+    let (q, q_lo) = (q.unwrap_or(Ext::ZERO), q_lo.unwrap_or(Ext::ZERO));
+    let (primal, primal_err) = if nrm.is_zero() {
+        // θ = 0: margin 0 (the value of the feasible point θ = 0).
+        (Ext::ZERO, Ext::ZERO)
+    } else {
+        let p = q / nrm;
+        // N(θ) itself is computed with relative error ≤ γ_{d+2}.
+        let e = (q - q_lo) / nrm + p.abs() * Ext::from_f64(2.0 * gamma(d + 2));
+        (p, e)
+    };
+
+    // Dual: column j of Σ w̄_i z_i scaled by its own power of two.
+    let mut g = Vec::with_capacity(d);
+    let mut g_abs = Vec::with_capacity(d);
+    for j in 0..d {
+        let col = data.x.column(j);
+        let cmax = col.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
+        let c = if cmax > 0.0 { -exponent(cmax) } else { 0 };
+        let (mut s, mut s_abs) = (0.0, 0.0);
+        for i in 0..m {
+            let p = w[i] * ldexp(data.y[i] * col[i], c);
+            s += p;
+            s_abs += p.abs();
+        }
+        g.push(Ext::scaled(s, -c));
+        g_abs.push(Ext::scaled(s_abs, -c));
+    }
+    let dual_norm = |v: &[Ext]| -> Ext {
+        match norm {
+            // ℓ1's dual is ℓ∞, ℓ∞'s is ℓ1, ℓ2 is self-dual.
+            MaxMarginNorm::L1 => v.iter().fold(Ext::ZERO, |a, x| a.max(x.abs())),
+            MaxMarginNorm::L2 => Ext::norm2(v),
+            MaxMarginNorm::Linf => Ext::sum(&v.iter().map(|x| x.abs()).collect::<Vec<_>>()),
+        }
+    };
+    let mut cancellation = 0.0_f64;
+    for (gj, tj) in g.iter().zip(&g_abs) {
+        // |g_j| beyond its rounding bound γ_m T_j (+ tiny), relative to T_j.
+        let excess = gj.abs() - *tj * Ext::from_f64(gamma(m)) - Ext::scaled(tiny(m), 0);
+        if excess.is_positive() {
+            cancellation = cancellation.max((excess / *tj).to_f64());
+        }
+    }
+    let dual = dual_norm(&g);
+    let dual_size = dual_norm(&g_abs);
+    // Each g_j is off by ≤ γ_m·(Σ_i w̄_i|z_ij|) + tiny (so D by ≤ γ_m N_*(Σ w̄_i|z_i|)); w̄ sums
+    // to 1 within γ_m; evaluating N_* adds ≤ γ_{d+2} relative.
+    let dual_err = dual_size * Ext::from_f64(gamma(m) + tiny(m))
+        + dual * Ext::from_f64(gamma(m) + gamma(d + 2));
+    Ok(Evaluation {
+        q,
+        norm: nrm,
+        primal,
+        primal_err,
+        dual,
+        dual_err,
+        cancellation,
+        weights: w,
+    })
+}
+
+/// Judge an evaluation: a certified answer, certified non-separability, or a refusal.
+pub(crate) fn judge(ev: &Evaluation) -> Result<Certificate> {
+    let (p, dv) = (ev.primal, ev.dual);
+    let big = p.abs().max(dv.abs());
+    let errs = ev.primal_err + ev.dual_err;
+    let rounding = if big.is_zero() {
+        0.0
+    } else {
+        (errs / big).to_f64()
+    };
+    let tolerance = GAP_TOL + ROUNDING_SAFETY * rounding;
+    let gap = dv - p;
+    let rel_gap = if big.is_zero() {
+        0.0
+    } else {
+        (gap.abs() / big).to_f64()
+    };
+    // p is certainly > 0 when it exceeds its rounding bound: then some θ separates the data.
+    let surely_separable = p > ev.primal_err;
+    if surely_separable && rel_gap <= tolerance && tolerance > MAX_TOLERANCE {
+        return Err(Error::Numerical(format!(
+            "max-margin answer refused: its certificate (relative duality gap {rel_gap:.3e}) \
+             cannot be evaluated to {MAX_TOLERANCE:.0e} in f64 on these data — the rounding \
+             bound of the primal and dual values is {rounding:.1e} of the margin (heavy \
+             cancellation, e.g. features of very different scales)"
+        )));
+    }
+    if surely_separable && rel_gap <= tolerance {
+        let (primal, dual) = (p.to_f64(), dv.to_f64());
+        if !(primal.is_finite() && dual.is_finite() && primal > MIN_MARGIN) {
+            return Err(Error::Numerical(format!(
+                "the max margin γ* = {} (certified, relative gap {rel_gap:.1e}) is outside the \
+                 range where γ* and θ* = θ̂/γ* are f64 numbers (2^-1024 ≈ 5.6e-309 to 1.8e308)",
+                fmt_ext(p)
+            )));
+        }
+        return Ok(Certificate {
+            primal,
+            dual,
+            relative_gap: rel_gap,
+            tolerance,
+            rounding,
+            primal_norm: ev.norm.to_f64(),
+            weights: ev.weights.clone(),
+        });
+    }
+    // Non-separability: every coordinate of Σ w̄_i z_i cancels to SEPARABILITY_TOL of its
+    // own size, i.e. the data are within an entrywise relative perturbation of that size of
+    // data with Σ w̄_i z_i = 0 exactly (invariant under scaling rows or columns).
+    if !surely_separable && ev.cancellation <= SEPARABILITY_TOL {
+        return Err(Error::NotSeparable(format!(
+            "no linear classifier separates the data: certified by weights w ≥ 0, Σ w_i = 1 \
+             whose sum Σ_i w_i y_i x_i cancels in every coordinate j to {:.1e} × Σ_i w_i |x_ij| \
+             (≤ {SEPARABILITY_TOL:.0e}: the data are within that entrywise relative \
+             perturbation of data that no θ separates)",
+            ev.cancellation
+        )));
+    }
+    Err(Error::Numerical(format!(
+        "max-margin answer refused: its certificate does not verify — relative duality gap \
+         {rel_gap:.3e} > tolerance {tolerance:.3e} (primal {}, dual {}){}",
+        fmt_ext(p),
+        fmt_ext(dv),
+        if surely_separable {
+            ""
+        } else {
+            "; the primal direction does not separate the data and the dual weights do not \
+             prove non-separability"
+        }
+    )))
+}
+
+/// Certify a max-margin answer for a linear model: θ (any nonzero scale) and dual weights w
+/// (w_i ≥ 0, any positive scale; normalized to Σ w_i = 1 here) for the norm N.
+///
+/// Recomputes p = min_i y_i⟨x_i, θ⟩ / N(θ) and D = N_*(Σ_i w_i y_i x_i / Σ_i w_i) from the
+/// data (module docs of `maxmargin`: extended exponent range, rounding bounds) and returns
+/// the [`Certificate`] when the relative gap |D − p| / max(|p|, |D|) is within
+/// [`GAP_TOL`] + 4 × the rounding bound (itself at most [`MAX_TOLERANCE`]) and p > 0.
+/// Otherwise:
+/// [`Error::NotSeparable`] when θ does not separate the data and |Σ_i w_i y_i x_ij| ≤
+/// [`SEPARABILITY_TOL`] × Σ_i w_i |x_ij| for every coordinate j (the weights prove that no θ
+/// separates the data, up to that entrywise relative perturbation), else
+/// [`Error::Numerical`] naming the gap —
+/// the pair proves nothing, whatever produced it. A margin certified but outside the f64
+/// normal range is also [`Error::Numerical`].
+pub fn certify(
+    data: &Dataset,
+    norm: MaxMarginNorm,
+    theta: &[f64],
+    weights: &[f64],
+) -> Result<Certificate> {
+    judge(&evaluate(data, norm, theta, weights)?)
+}
