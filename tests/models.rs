@@ -710,7 +710,10 @@ fn clarke_gradient_brackets_the_one_sided_gradients() {
 #[test]
 fn deep_linear_depth_is_in_the_memory_estimate() {
     use implicit_bias::resources::set_memory_limit;
-    for spec in ["deep_linear:18446744073709551615", "deep_linear:100000000:k=1"] {
+    for spec in [
+        "deep_linear:18446744073709551615",
+        "deep_linear:100000000:k=1",
+    ] {
         let Err(err) = ModelSpec::parse(spec).unwrap().build(3, None) else {
             panic!("{spec} was built");
         };
