@@ -10,8 +10,9 @@
 //! since min_i ⟨z_i, θ⟩ ≤ Σ_i w_i ⟨z_i, θ⟩ = ⟨Σ_i w_i z_i, θ⟩ ≤ N(θ)·N_*(Σ_i w_i z_i)
 //! (Hölder). So a pair with a small relative gap (D − p)/max(|p|, |D|) proves that p is the
 //! max margin to that relative accuracy and that θ/N(θ) is a max-margin direction up to it;
-//! and D(w) ≈ 0 relative to the uncancelled size N_*(Σ_i w_i |z_i|) proves that the data are
-//! not separable (γ* ≤ D(w); Σ_i w_i z_i = 0 exactly iff no θ separates the data).
+//! and Σ_i w_i z_i ≈ 0 in every coordinate (relative to Σ_i w_i |z_ij|, with a floor at
+//! rounding level of the largest entry: [`SEPARABILITY_TOL`]) proves that the data are not
+//! separable (γ* ≤ D(w); Σ_i w_i z_i = 0 exactly iff no θ separates the data).
 //!
 //! Both values are recomputed here from the data, θ and w in plain Rust: every row is
 //! scaled by its own power of two and every column of the dual sum by its own (exact), the
@@ -55,10 +56,18 @@ use serde::{Deserialize, Serialize};
 
 /// Relative duality gap accepted beyond the rounding bounds (module docs).
 pub const GAP_TOL: f64 = 1e-9;
-/// Non-separability is certified when |Σ_i w_i z_ij| ≤ `SEPARABILITY_TOL` × Σ_i w_i |z_ij|
-/// (beyond rounding) for every coordinate j: the data are within an entrywise relative
-/// perturbation of 1e-9 of data with Σ_i w_i z_i = 0, which no θ separates.
+/// Non-separability is certified when, beyond rounding, every coordinate j of the weighted
+/// sum satisfies |Σ_i w_i z_ij| ≤ `SEPARABILITY_TOL` × Σ_i w_i |z_ij| +
+/// [`SEPARABILITY_FLOOR`] × max_ik |z_ik|: then an entrywise perturbation |Δz_ij| ≤
+/// 1e-9·|z_ij| + 1e-14·max |z| of the data makes Σ_i w_i z_i = 0, which no θ separates.
 pub const SEPARABILITY_TOL: f64 = 1e-9;
+/// The absolute part of the non-separability test, relative to the largest |z_ij|: the LP
+/// solvers cancel Σ_i w_i z_ij to an absolute, not a per-column, accuracy (on the bundled
+/// digits data, 3e-17 of the largest entry, in columns whose Σ_i w_i |z_ij| is itself tiny),
+/// so a purely entrywise-relative test would refuse exact cancellations in sparse columns.
+/// 1e-14 (≈ 45 ulps of the largest entry) still leaves features 1e-12 below the largest
+/// able to separate the data (tests/maxmargin_scaling.rs).
+pub const SEPARABILITY_FLOOR: f64 = 1e-14;
 /// Smallest margin returned: 2^-1024 ≈ 5.6e-309. Above it θ* = θ̂/γ* (|θ̂_j| ≤ 1) stays below
 /// 2^1024, i.e. finite, and γ* as an f64 (subnormal below 2.2e-308) keeps ≥ 50 of its 53 bits.
 pub const MIN_MARGIN: f64 = 5.562684646268003e-309;
@@ -113,8 +122,8 @@ pub(crate) struct Evaluation {
     pub dual: Ext,
     /// Rounding bound e_D of D.
     pub dual_err: Ext,
-    /// max_j |g_j| / (Σ_i w̄_i |z_ij| + its rounding bound) over the columns (0/0 = 0), g = Σ w̄_i z_i:
-    /// the entrywise relative backward error of non-separability.
+    /// max_j (|g_j| − rounding) / (1e-9·Σ_i w̄_i |z_ij| + 1e-14·max |z|), g = Σ_i w̄_i z_i:
+    /// ≤ 1 iff the weights certify non-separability ([`SEPARABILITY_TOL`]).
     pub cancellation: f64,
     /// w̄ = w/Σw.
     pub weights: Vec<f64>,
@@ -232,12 +241,15 @@ pub(crate) fn evaluate(
             MaxMarginNorm::Linf => Ext::sum(&v.iter().map(|x| x.abs()).collect::<Vec<_>>()),
         }
     };
+    let zmax = data.x.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
+    let floor = Ext::from_f64(zmax) * Ext::from_f64(SEPARABILITY_FLOOR);
     let mut cancellation = 0.0_f64;
     for (gj, tj) in g.iter().zip(&g_abs) {
-        // |g_j| beyond its rounding bound γ_m T_j (+ tiny), relative to T_j.
+        // |g_j| beyond its rounding bound γ_m T_j (+ tiny), against the allowed perturbation.
         let excess = gj.abs() - *tj * Ext::from_f64(gamma(m)) - Ext::scaled(tiny(m), 0);
         if excess.is_positive() {
-            cancellation = cancellation.max((excess / *tj).to_f64());
+            let allowed = *tj * Ext::from_f64(SEPARABILITY_TOL) + floor;
+            cancellation = cancellation.max((excess / allowed).to_f64());
         }
     }
     let dual = dual_norm(&g);
@@ -304,15 +316,14 @@ pub(crate) fn judge(ev: &Evaluation) -> Result<Certificate> {
             weights: ev.weights.clone(),
         });
     }
-    // Non-separability: every coordinate of Σ w̄_i z_i cancels to SEPARABILITY_TOL of its
-    // own size, i.e. the data are within an entrywise relative perturbation of that size of
-    // data with Σ w̄_i z_i = 0 exactly (invariant under scaling rows or columns).
-    if !surely_separable && ev.cancellation <= SEPARABILITY_TOL {
+    // Non-separability: every coordinate of Σ w̄_i z_i cancels to within the perturbation
+    // of SEPARABILITY_TOL / SEPARABILITY_FLOOR.
+    if !surely_separable && ev.cancellation <= 1.0 {
         return Err(Error::NotSeparable(format!(
             "no linear classifier separates the data: certified by weights w ≥ 0, Σ w_i = 1 \
-             whose sum Σ_i w_i y_i x_i cancels in every coordinate j to {:.1e} × Σ_i w_i |x_ij| \
-             (≤ {SEPARABILITY_TOL:.0e}: the data are within that entrywise relative \
-             perturbation of data that no θ separates)",
+             whose sum Σ_i w_i y_i x_i cancels in every coordinate (to {:.2} of the allowed \
+             {SEPARABILITY_TOL:.0e}·Σ_i w_i |x_ij| + {SEPARABILITY_FLOOR:.0e}·max |x|: the data \
+             are within that entrywise perturbation of data that no θ separates)",
             ev.cancellation
         )));
     }
@@ -339,8 +350,9 @@ pub(crate) fn judge(ev: &Evaluation) -> Result<Certificate> {
 /// [`GAP_TOL`] + 4 × the rounding bound (itself at most [`MAX_TOLERANCE`]) and p > 0.
 /// Otherwise:
 /// [`Error::NotSeparable`] when θ does not separate the data and |Σ_i w_i y_i x_ij| ≤
-/// [`SEPARABILITY_TOL`] × Σ_i w_i |x_ij| for every coordinate j (the weights prove that no θ
-/// separates the data, up to that entrywise relative perturbation), else
+/// [`SEPARABILITY_TOL`] × Σ_i w_i |x_ij| + [`SEPARABILITY_FLOOR`] × max |x| for every
+/// coordinate j (the weights prove that no θ separates the data, up to that entrywise
+/// perturbation), else
 /// [`Error::Numerical`] naming the gap —
 /// the pair proves nothing, whatever produced it. A margin certified but outside the f64
 /// normal range is also [`Error::Numerical`].

@@ -48,9 +48,9 @@
 //! exceed [`MAX_TOLERANCE`] = 1e-6 (f64 cannot evaluate that certificate more accurately),
 //! and when the certified margin is outside (2^-1024, f64::MAX) (below, θ* = θ̂/γ* is not
 //! representable). It reports [`Error::NotSeparable`] only when the weights *prove* it:
-//! |Σ_i w_i z_ij| ≤ 1e-9 × Σ_i w_i |z_ij| in every coordinate j, i.e. the data are within
-//! that entrywise relative perturbation of data no θ separates. [`certify`] runs the same
-//! check on any (θ, w).
+//! |Σ_i w_i z_ij| ≤ 1e-9 × Σ_i w_i |z_ij| + 1e-14 × max |z| in every coordinate j, i.e. the
+//! data are within that entrywise perturbation of data no θ separates. [`certify`] runs the
+//! same check on any (θ, w).
 //!
 //! Exit statuses of `implicit-bias maxmargin` (`Error::exit_status`): not separable is a
 //! property of the input, **2** (as for other bad input); a refused certificate or an
@@ -67,7 +67,9 @@ mod l2;
 mod lp;
 mod scaling;
 
-pub use certificate::{certify, Certificate, GAP_TOL, MAX_TOLERANCE, MIN_MARGIN, SEPARABILITY_TOL};
+pub use certificate::{
+    certify, Certificate, GAP_TOL, MAX_TOLERANCE, MIN_MARGIN, SEPARABILITY_FLOOR, SEPARABILITY_TOL,
+};
 use extended::Ext;
 
 /// Which norm's max-margin problem to solve.
