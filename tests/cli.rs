@@ -192,6 +192,18 @@ fn cfg_text_for(data: &str) -> String {
     format!("[data]\npath = \"{data}\"\n[model]\nspec = \"linear\"\n[train]\n[[runs]]\noptimizer = {{ type = \"ngd\" }}\nschedule = {{ type = \"constant\", eta0 = 0.1 }}\n")
 }
 
+/// `implicit-bias maxmargin --data <data> --norm <norm> <extra…>`.
+fn maxmargin(data: &Path, norm: &str, extra: &[&str]) -> std::process::Output {
+    bin()
+        .arg("maxmargin")
+        .arg("--data")
+        .arg(data)
+        .args(["--norm", norm])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn maxmargin_command_json_and_errors() {
     let dir = tempfile::tempdir().unwrap();
@@ -200,17 +212,7 @@ fn maxmargin_command_json_and_errors() {
         "d.csv",
         "label,a,b\n1,2,1\n1,1,2\n-1,-1,-1\n-1,-2,0\n",
     );
-    let out = bin()
-        .args([
-            "maxmargin",
-            "--data",
-            data.to_str().unwrap(),
-            "--norm",
-            "l2",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let out = maxmargin(&data, "l2", &["--json"]);
     let v = json_ok(&out);
     let theta: Vec<f64> = v["theta"]
         .as_array()
@@ -226,16 +228,7 @@ fn maxmargin_command_json_and_errors() {
     let gap = v["certificate"]["relative_gap"].as_f64().unwrap();
     assert!(gap <= v["certificate"]["tolerance"].as_f64().unwrap());
     assert_eq!(v["certificate"]["weights"].as_array().unwrap().len(), 4);
-    let out = bin()
-        .args([
-            "maxmargin",
-            "--data",
-            data.to_str().unwrap(),
-            "--norm",
-            "linf",
-        ])
-        .output()
-        .unwrap();
+    let out = maxmargin(&data, "linf", &[]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("certified"));
     // A margin f64 cannot hold (data at 1e-320): refused, a numerical failure (exit 1).
@@ -244,42 +237,15 @@ fn maxmargin_command_json_and_errors() {
         "t.csv",
         "label,a,b\n1,3e-320,1e-320\n-1,-1e-320,-2e-320\n",
     );
-    let out = bin()
-        .args([
-            "maxmargin",
-            "--data",
-            tiny.to_str().unwrap(),
-            "--norm",
-            "l2",
-        ])
-        .output()
-        .unwrap();
+    let out = maxmargin(&tiny, "l2", &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("range"));
     // Unknown norm and (certified) non-separable data: exit 2 with a clear message.
-    let out = bin()
-        .args([
-            "maxmargin",
-            "--data",
-            data.to_str().unwrap(),
-            "--norm",
-            "l7",
-        ])
-        .output()
-        .unwrap();
+    let out = maxmargin(&data, "l7", &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("l7"));
     let xor = write(dir.path(), "x.csv", "1,1,1\n1,-1,-1\n-1,1,-1\n-1,-1,1\n");
-    let out = bin()
-        .args([
-            "maxmargin",
-            "--data",
-            xor.to_str().unwrap(),
-            "--norm",
-            "linf",
-        ])
-        .output()
-        .unwrap();
+    let out = maxmargin(&xor, "linf", &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not separable"));
 }
