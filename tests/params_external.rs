@@ -15,10 +15,9 @@ use implicit_bias::params_io::{
 };
 use proptest::prelude::*;
 use safetensors::Dtype;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 mod common;
-use common::bin;
+use common::{bin, zip_of};
 
 const SPEC: &str = "two_layer:relu_pow:2:k=8";
 const D: usize = 10;
@@ -107,21 +106,6 @@ fn f64_npy(data: &[f64], dims: &[usize]) -> Vec<u8> {
         &payload(data, dims, false, false, false),
         1,
     )
-}
-
-fn zip_bytes(members: &[(&str, Vec<u8>)], deflate: bool) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let method = if deflate {
-        zip::CompressionMethod::Deflated
-    } else {
-        zip::CompressionMethod::Stored
-    };
-    let opts = zip::write::SimpleFileOptions::default().compression_method(method);
-    for (name, bytes) in members {
-        w.start_file(*name, opts).unwrap();
-        w.write_all(bytes).unwrap();
-    }
-    w.finish().unwrap().into_inner()
 }
 
 /// A safetensors file from (name, dtype, shape, little-endian bytes).
@@ -343,7 +327,7 @@ fn map_renames_tensors_in_the_library_and_the_cli() {
     let npz = dir.path().join("renamed.npz");
     std::fs::write(
         &npz,
-        zip_bytes(
+        zip_of(
             &[
                 ("a.npy", f64_npy(&w, &[K, D])),
                 ("b.npy", f64_npy(&u, &[K])),
@@ -421,7 +405,7 @@ fn bad_parameter_files_give_exit_code_2_and_name_the_problem() {
         (
             write(
                 "shape.npz",
-                &zip_bytes(
+                &zip_of(
                     &[
                         ("W.npy", f64_npy(&w[..K * 9], &[K, 9])),
                         ("u.npy", f64_npy(&u, &[K])),
@@ -454,7 +438,7 @@ fn bad_parameter_files_give_exit_code_2_and_name_the_problem() {
         (
             write(
                 "int.npz",
-                &zip_bytes(
+                &zip_of(
                     &[
                         (
                             "W.npy",
@@ -672,8 +656,8 @@ fn npy_round_trip_in_every_order_and_byte_order() {
     assert_eq!(t["b"].1, vec![1.5, -123.5]);
     // Stored and deflated .npz members read the same.
     let members = [("x.npy", f64_npy(&m, &dims))];
-    let a = parse_npz(&zip_bytes(&members, false), "a").unwrap();
-    let b = parse_npz(&zip_bytes(&members, true), "b").unwrap();
+    let a = parse_npz(&zip_of(&members, false), "a").unwrap();
+    let b = parse_npz(&zip_of(&members, true), "b").unwrap();
     assert_eq!(a, b);
     assert_eq!(
         a,
@@ -723,7 +707,7 @@ proptest! {
         let (w, u) = fixture_weights();
         let files = [
             (f64_npy(&w, &[K, D]), ParamsFormat::Npy),
-            (zip_bytes(&[("W.npy", f64_npy(&w, &[K, D])), ("u.npy", f64_npy(&u, &[K]))], true), ParamsFormat::Npz),
+            (zip_of(&[("W.npy", f64_npy(&w, &[K, D])), ("u.npy", f64_npy(&u, &[K]))], true), ParamsFormat::Npz),
             (st_bytes(&[("W", Dtype::F32, vec![K, D], f32_le(&w))]), ParamsFormat::Safetensors),
         ];
         for (bytes, fmt) in files {

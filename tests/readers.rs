@@ -7,6 +7,7 @@
 #[path = "readers/bounded.rs"]
 mod bounded;
 mod common;
+use common::zip_of;
 #[path = "readers/never_panic.rs"]
 mod never_panic;
 #[path = "readers/special_files.rs"]
@@ -17,7 +18,6 @@ use implicit_bias::error::Error;
 use implicit_bias::params_io::{
     load_params_file, parse_npz, parse_params_bytes, ParamsFormat, RawParams,
 };
-use std::io::Write;
 use std::path::Path;
 
 /// The message of an `Error::Data`, or a panic naming what came instead.
@@ -45,22 +45,6 @@ pub fn npy_f64(data: &[f64]) -> Vec<u8> {
         out.extend(v.to_le_bytes());
     }
     out
-}
-
-/// A zip archive of `members` (stored or deflated), written by the `zip` crate.
-pub fn zip_of(members: &[(&str, &[u8])], deflate: bool) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let method = if deflate {
-        zip::CompressionMethod::Deflated
-    } else {
-        zip::CompressionMethod::Stored
-    };
-    let opts = zip::write::SimpleFileOptions::default().compression_method(method);
-    for (name, bytes) in members {
-        w.start_file(*name, opts).unwrap();
-        w.write_all(bytes).unwrap();
-    }
-    w.finish().unwrap().into_inner()
 }
 
 /// Replace every occurrence of `from` by `to` (same length) in `bytes`.

@@ -1,5 +1,5 @@
-//! Helpers shared by the CLI integration tests (`tests/cli.rs`, `tests/cli_report.rs`,
-//! `tests/params_external.rs`).
+//! Helpers shared by the integration tests (`tests/cli.rs`, `tests/cli_report.rs`,
+//! `tests/params_external.rs`, `tests/readers.rs`, `tests/reliability.rs`).
 
 #![allow(dead_code)]
 
@@ -27,4 +27,21 @@ pub fn json_ok(out: &std::process::Output) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A zip archive of `members` (stored or deflated), written by the `zip` crate.
+pub fn zip_of<B: AsRef<[u8]>>(members: &[(&str, B)], deflate: bool) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let method = if deflate {
+        zip::CompressionMethod::Deflated
+    } else {
+        zip::CompressionMethod::Stored
+    };
+    let opts = zip::write::SimpleFileOptions::default().compression_method(method);
+    for (name, bytes) in members {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(bytes.as_ref()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
 }

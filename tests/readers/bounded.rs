@@ -2,7 +2,8 @@
 //! declared size, declared sizes over the memory budget are refused before inflating, files
 //! larger than the budget are refused before reading, and overflowing shapes are errors.
 
-use super::{data_msg, npy_f64, zip_of};
+use super::common::zip_of;
+use super::{data_msg, npy_f64};
 use crate::common::{bin, write};
 use flate2::write::GzEncoder;
 use implicit_bias::data::{gunzip_bounded, load_csv, load_idx, parse_idx};
