@@ -39,12 +39,13 @@ for t in "${targets[@]}"; do
     safetensors) seed safetensors "$fix"/params/*.safetensors ;;
     experiment_toml) seed experiment_toml "$fix"/experiments/*.toml ;;
     theorem_case) seed theorem_case "$fix"/cases/*.toml ;;
-    idx)
-      # idx input = 1 split byte, then images ‖ labels (see fuzz_targets/idx.rs): 3 images.
+    idx | idx_gz)
+      # input = 1 split byte, then images ‖ labels (gzip-compressed for idx_gz; see
+      # fuzz_targets/idx.rs): the first 3 MNIST images of the fixture.
       if command -v python3 >/dev/null 2>&1; then
-        python3 - "$fix"/datasets/mnist corpus/idx/seed-mnist3 <<'PY'
+        python3 - "$fix"/datasets/mnist "corpus/$t/seed-mnist3" "$t" <<'PY'
 import gzip, sys, os
-d, out = sys.argv[1], sys.argv[2]
+d, out, target = sys.argv[1:4]
 img = [f for f in os.listdir(d) if "images" in f][0]
 lab = [f for f in os.listdir(d) if "labels" in f][0]
 i = gzip.open(os.path.join(d, img)).read()
@@ -52,24 +53,8 @@ l = gzip.open(os.path.join(d, lab)).read()
 n = 3
 images = i[:4] + n.to_bytes(4, "big") + i[8:16] + i[16:16 + n * 784]
 labels = l[:4] + n.to_bytes(4, "big") + l[8:8 + n]
-split = len(images) * 255 // (len(images) + len(labels))
-open(out, "wb").write(bytes([split]) + images + labels)
-PY
-      fi
-      ;;
-    idx_gz)
-      # idx_gz input = 1 split byte, then images.gz ‖ labels.gz: 3 images, compressed.
-      if command -v python3 >/dev/null 2>&1; then
-        python3 - "$fix"/datasets/mnist corpus/idx_gz/seed-mnist3 <<'PY'
-import gzip, sys, os
-d, out = sys.argv[1], sys.argv[2]
-img = [f for f in os.listdir(d) if "images" in f][0]
-lab = [f for f in os.listdir(d) if "labels" in f][0]
-i = gzip.open(os.path.join(d, img)).read()
-l = gzip.open(os.path.join(d, lab)).read()
-n = 3
-images = gzip.compress(i[:4] + n.to_bytes(4, "big") + i[8:16] + i[16:16 + n * 784], mtime=0)
-labels = gzip.compress(l[:4] + n.to_bytes(4, "big") + l[8:8 + n], mtime=0)
+if target == "idx_gz":
+    images, labels = gzip.compress(images, mtime=0), gzip.compress(labels, mtime=0)
 split = len(images) * 255 // (len(images) + len(labels))
 open(out, "wb").write(bytes([split]) + images + labels)
 PY

@@ -1,11 +1,6 @@
 #![no_main]
-//! Fuzz target (cargo-fuzz): see fuzz/README.md. The memory budget is set to 32 MiB so a
-//! declared size that the crate accepts can never make libFuzzer report an out-of-memory.
+//! Fuzz target (cargo-fuzz): see fuzz/README.md.
 use libfuzzer_sys::fuzz_target;
-
-fn budget() {
-    implicit_bias::resources::set_memory_limit(Some(32 << 20));
-}
 
 use implicit_bias::data::Dataset;
 use implicit_bias::experiment::{preflight, ExperimentConfig};
@@ -14,8 +9,7 @@ use implicit_bias::experiment::{preflight, ExperimentConfig};
 // preflight `run` does before writing anything (every model, norm and optimizer is built
 // and the memory estimate checked) on a fixed 2×3 dataset, so huge specs reach the guards.
 fuzz_target!(|data: &[u8]| {
-    budget();
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Some(text) = implicit_bias_fuzz::text(data) else { return };
     let Ok(cfg) = ExperimentConfig::parse(text) else { return };
     let rows = vec![vec![1.0, 0.5, -0.25], vec![-0.5, -1.0, 0.75]];
     let toy = Dataset::from_rows(&rows, vec![1.0, -1.0]).expect("a valid toy dataset");

@@ -1,11 +1,7 @@
 #![no_main]
-//! Fuzz target (cargo-fuzz): see fuzz/README.md. The memory budget is set to 32 MiB so a
-//! declared size that the crate accepts can never make libFuzzer report an out-of-memory.
+//! Fuzz target (cargo-fuzz): see fuzz/README.md.
+use implicit_bias_fuzz::budget;
 use libfuzzer_sys::fuzz_target;
-
-fn budget() {
-    implicit_bias::resources::set_memory_limit(Some(32 << 20));
-}
 
 use std::path::PathBuf;
 

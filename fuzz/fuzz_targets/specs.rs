@@ -1,11 +1,6 @@
 #![no_main]
-//! Fuzz target (cargo-fuzz): see fuzz/README.md. The memory budget is set to 32 MiB so a
-//! declared size that the crate accepts can never make libFuzzer report an out-of-memory.
+//! Fuzz target (cargo-fuzz): see fuzz/README.md.
 use libfuzzer_sys::fuzz_target;
-
-fn budget() {
-    implicit_bias::resources::set_memory_limit(Some(32 << 20));
-}
 
 use implicit_bias::models::{Activation, ModelSpec};
 use implicit_bias::norms::{BlockNormKind, NormSpec};
@@ -18,8 +13,7 @@ use implicit_bias::optim::OptimizerConfig;
 // only tried on layouts of at most 1000 blocks, to keep thousands of executions per second
 // (the O(blocks²) lookups this target once found are covered by tests/norms.rs).
 fuzz_target!(|data: &[u8]| {
-    budget();
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Some(text) = implicit_bias_fuzz::text(data) else { return };
     let mut model = None;
     for line in text.lines() {
         let _ = Activation::parse(line);

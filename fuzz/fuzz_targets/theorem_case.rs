@@ -1,18 +1,11 @@
 #![no_main]
-//! Fuzz target (cargo-fuzz): see fuzz/README.md. The memory budget is set to 32 MiB so a
-//! declared size that the crate accepts can never make libFuzzer report an out-of-memory.
+//! Fuzz target (cargo-fuzz): see fuzz/README.md.
 use libfuzzer_sys::fuzz_target;
-
-fn budget() {
-    implicit_bias::resources::set_memory_limit(Some(32 << 20));
-}
 
 // Theorem cases (`theorem`): `theorem_case::TheoremCase::parse` (TOML + validation; data
 // paths are only resolved against the base, never read here).
 fuzz_target!(|data: &[u8]| {
-    budget();
-    if let Ok(text) = std::str::from_utf8(data) {
-        let base = std::path::Path::new("/nonexistent-fuzz-base");
-        let _ = implicit_bias::theorem_case::TheoremCase::parse(text, "fuzz", base);
-    }
+    let Some(text) = implicit_bias_fuzz::text(data) else { return };
+    let base = std::path::Path::new("/nonexistent-fuzz-base");
+    let _ = implicit_bias::theorem_case::TheoremCase::parse(text, "fuzz", base);
 });
