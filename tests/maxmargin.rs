@@ -1,6 +1,7 @@
 //! Exact linear max-margin references: primal and dual agree, the solution is
 //! feasible, the multipliers satisfy stationarity, and no other direction beats it.
 
+mod common;
 use approx::{abs_diff_eq, assert_abs_diff_eq};
 use implicit_bias::data::{generators, Dataset};
 use implicit_bias::error::Error;
@@ -130,13 +131,7 @@ fn different_norms_give_different_directions() {
 
 #[test]
 fn non_separable_data_is_an_error() {
-    let rows = vec![
-        vec![1.0, 1.0],
-        vec![-1.0, -1.0],
-        vec![1.0, -1.0],
-        vec![-1.0, 1.0],
-    ];
-    let data = Dataset::from_rows(&rows, vec![1.0, 1.0, -1.0, -1.0]).unwrap();
+    let data = common::xor_data();
     for norm in NORMS {
         let err = max_margin(&data, norm).unwrap_err();
         assert!(matches!(err, Error::NotSeparable(_)), "{norm:?}: {err}");

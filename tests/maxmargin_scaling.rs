@@ -15,6 +15,7 @@
 //! entry of θ/N(θ): the optima here are unique (vertices for ℓ1/ℓ∞), measured differences
 //! ≤ 2.3e-14.
 
+mod common;
 use approx::{assert_relative_eq, relative_eq};
 use implicit_bias::data::{generators, Dataset};
 use implicit_bias::error::Error;
@@ -191,13 +192,7 @@ fn rows_at_1e_minus_308_separated_by_ones() {
 /// Non-separable data stay certified as such at any scale.
 #[test]
 fn xor_is_not_separable_at_any_scale() {
-    let rows = vec![
-        vec![1.0, 1.0],
-        vec![-1.0, -1.0],
-        vec![1.0, -1.0],
-        vec![-1.0, 1.0],
-    ];
-    let data = Dataset::from_rows(&rows, vec![1.0, 1.0, -1.0, -1.0]).unwrap();
+    let data = common::xor_data();
     for c in [1e-300, 1e-12, 1.0, 1e12, 1e300] {
         for norm in NORMS {
             let err = max_margin(&scaled(&data, c), norm).unwrap_err();

@@ -3,6 +3,7 @@
 //! The log-domain tests train far past f64's smallest normal number: a loss of e^{−2000}
 //! is ≈ 10^{−869}, so every recorded quantity must come from log-domain arithmetic.
 
+mod common;
 use implicit_bias::data::{generators, Dataset};
 use implicit_bias::error::Error;
 use implicit_bias::experiment::ExperimentConfig;
@@ -148,13 +149,7 @@ fn training_is_bit_identical_for_the_same_config() {
 /// misclassified sample, and the separation check says so clearly.
 #[test]
 fn non_separable_data_is_reported_not_hidden() {
-    let rows = vec![
-        vec![1.0, 1.0],
-        vec![-1.0, -1.0],
-        vec![1.0, -1.0],
-        vec![-1.0, 1.0],
-    ];
-    let data = Dataset::from_rows(&rows, vec![1.0, 1.0, -1.0, -1.0]).unwrap();
+    let data = common::xor_data();
     let model = Linear::new(2);
     let opt = OptimizerConfig::parse_name("gd").unwrap().build().unwrap();
     let cfg = TrainConfig {

@@ -45,3 +45,15 @@ pub fn zip_of<B: AsRef<[u8]>>(members: &[(&str, B)], deflate: bool) -> Vec<u8> {
     }
     w.finish().unwrap().into_inner()
 }
+
+/// XOR labels on the four corners (±1, ±1): y = x₁x₂, not linearly separable (any
+/// Σ λ_i y_i x_i with equal weights is 0).
+pub fn xor_data() -> implicit_bias::data::Dataset {
+    let rows = vec![
+        vec![1.0, 1.0],
+        vec![-1.0, -1.0],
+        vec![1.0, -1.0],
+        vec![-1.0, 1.0],
+    ];
+    implicit_bias::data::Dataset::from_rows(&rows, vec![1.0, 1.0, -1.0, -1.0]).unwrap()
+}
