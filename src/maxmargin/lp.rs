@@ -263,18 +263,15 @@ pub(super) fn dual_l1(rows: &Rows, seed: &[usize]) -> Result<Vec<f64>> {
         w = wv.iter().map(|&v| sol.value(v).max(0.0)).collect();
         let tv = sol.value(t);
         let g = rows.combine(&w);
-        let mut viol: Vec<(f64, usize)> = (0..d)
+        let viol: Vec<(f64, usize)> = (0..d)
             .filter(|&j| !in_j[j] && g[j].abs() > tv + VIOLATION)
             .map(|j| (g[j].abs() - tv, j))
             .collect();
-        if viol.is_empty() {
+        let added = add_most_violated(viol, &mut in_j);
+        if added.is_empty() {
             break;
         }
-        viol.sort_by(|a, b| b.0.total_cmp(&a.0));
-        for &(_, j) in viol.iter().take(ADD_PER_ROUND) {
-            in_j[j] = true;
-            js.push(j);
-        }
+        js.extend(added);
     }
     Ok(w)
 }
@@ -332,17 +329,24 @@ pub(super) fn dual_linf(rows: &Rows, theta: &[f64]) -> Result<Vec<f64>> {
         let sol = prob.solve().map_err(|e| lp_error("ℓ∞ dual LP", e))?;
         w = wv.iter().map(|&v| sol.value(v).max(0.0)).collect();
         let g = rows.combine(&w);
-        let mut viol: Vec<(f64, usize)> = (0..d)
+        let viol: Vec<(f64, usize)> = (0..d)
             .filter(|&j| !in_j[j] && sigma[j] * g[j] < -VIOLATION)
             .map(|j| (-sigma[j] * g[j], j))
             .collect();
-        if viol.is_empty() {
+        if add_most_violated(viol, &mut in_j).is_empty() {
             break;
-        }
-        viol.sort_by(|a, b| b.0.total_cmp(&a.0));
-        for &(_, j) in viol.iter().take(ADD_PER_ROUND) {
-            in_j[j] = true;
         }
     }
     Ok(w)
+}
+
+/// Column generation's step: mark the (at most) [`ADD_PER_ROUND`] most violated coordinates
+/// of `viol` (violation, coordinate) as in the LP and return them, largest violation first.
+fn add_most_violated(mut viol: Vec<(f64, usize)>, in_j: &mut [bool]) -> Vec<usize> {
+    viol.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let added: Vec<usize> = viol.iter().take(ADD_PER_ROUND).map(|&(_, j)| j).collect();
+    for &j in &added {
+        in_j[j] = true;
+    }
+    added
 }
