@@ -12,3 +12,17 @@ pub fn text(data: &[u8]) -> Option<&str> {
     budget();
     implicit_bias::read_file::decode_text(data, "fuzz").ok()
 }
+
+/// A parameter file of `format`: `params_io::parse_params_bytes`, then its tensors laid out
+/// as θ of a linear and a two-layer model (`params_io::model_and_theta`), as `check` does.
+pub fn params(data: &[u8], format: implicit_bias::params_io::ParamsFormat) {
+    use implicit_bias::models::ModelSpec;
+    use implicit_bias::params_io::{model_and_theta, parse_params_bytes};
+    budget();
+    if let Ok(raw) = parse_params_bytes(data, format, "fuzz") {
+        for spec in ["linear", "two_layer:relu:k=2"] {
+            let spec = ModelSpec::parse(spec).expect("a built-in spec parses");
+            let _ = model_and_theta(&spec, 3, &raw);
+        }
+    }
+}
