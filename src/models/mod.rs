@@ -116,6 +116,14 @@ pub trait Model: Send + Sync + Debug {
         self.gradient(theta, x, base);
         Vec::new()
     }
+    /// The activation pattern of input `x` at θ: for a net with non-smooth activations, one
+    /// entry per hidden unit, `true` when its pre-activation is > 0 (the side of the kink the
+    /// unit is on). `None` for models without kinks (the default). Used to check \[M\] §4's
+    /// (T3) on a run: the pattern of the support samples must stop changing.
+    fn activation_pattern(&self, theta: &[f64], x: &[f64]) -> Option<Vec<bool>> {
+        let _ = (theta, x);
+        None
+    }
     /// Check that the model accepts this dataset (input dimension).
     fn validate_data(&self, data: &Dataset) -> Result<()> {
         if data.d() != self.input_dim() {

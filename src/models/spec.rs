@@ -84,6 +84,21 @@ fn parse_count(spec: &str, s: &str, what: &str) -> Result<usize> {
 }
 
 impl ModelSpec {
+    /// The homogeneity degree L of the model this spec builds (f(x; cθ) = c^L f(x; θ)),
+    /// without building it: 1 for `linear`, deg σ + 1 for `two_layer`, deg σ for
+    /// `two_layer_frozen`, D for `deep_linear:<D>`, 2 for `diagonal_linear` (tested equal to
+    /// [`Model::degree`] of the built model).
+    pub fn degree(&self) -> f64 {
+        match self {
+            ModelSpec::Linear => 1.0,
+            ModelSpec::TwoLayer {
+                activation, frozen, ..
+            } => activation.degree() + if *frozen { 0.0 } else { 1.0 },
+            ModelSpec::DeepLinear { depth, .. } => *depth as f64,
+            ModelSpec::DiagonalLinear => 2.0,
+        }
+    }
+
     /// The spec-string families accepted by [`ModelSpec::parse`] (for `implicit-bias list`),
     /// from the one table behind the parser.
     pub fn catalogue() -> Vec<crate::catalogue::Row> {

@@ -179,6 +179,18 @@ impl Model for TwoLayer {
             .map(|(wj, uj)| uj * self.act.value(crate::params::dot(wj, x)))
             .sum()
     }
+    /// For ReLU / leaky ReLU: unit j is "on" when w_jᵀx > 0; `None` for smooth activations.
+    fn activation_pattern(&self, theta: &[f64], x: &[f64]) -> Option<Vec<bool>> {
+        if self.act.is_smooth() {
+            return None;
+        }
+        let (w, _) = self.split(theta);
+        Some(
+            w.chunks_exact(self.d)
+                .map(|wj| crate::params::dot(wj, x) > 0.0)
+                .collect(),
+        )
+    }
     /// Clarke relaxation: for ReLU / leaky ReLU, unit j is near its kink
     /// when |w_jᵀx| ≤ rel_tol·‖w_j‖₂‖x‖₂ (always when w_j = 0). There the base gradient uses
     /// the left slope σ'(0⁻) (0 for ReLU, a for leaky ReLU) and the extra direction is

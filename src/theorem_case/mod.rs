@@ -11,6 +11,8 @@
 //! ```toml
 //! suite = "linear_steepest"              # which test module runs it ("extra": the generic one)
 //! theorem = "[F] Thm 3.4 (L = 1)"         # citation shown in reports
+//! theorem_id = "F3.4"                    # whose assumptions are checked (table below)
+//! outside = "why"                        # only for a deliberate contrast (see below)
 //! note = "optional free text"
 //!
 //! [data]                                 # as in experiment configs: a file or a generator
@@ -57,6 +59,18 @@
 //! `own = "implicit"` takes the norm the optimizer reports with its final state
 //! ([`crate::optim::Optimizer::implicit_norm`]; e.g. AdaGrad's weighted ℓ2 norm of \[A\] Thm 6).
 //!
+//! # Assumptions
+//!
+//! Loading a case checks the assumptions of its `theorem_id` on its method, β's, ε,
+//! schedule (with the model's degree L) and model smoothness (table and rules:
+//! `theorem_case/assumptions.rs`, [`TheoremId`]); a violation is refused with a message that
+//! names the assumption, unless the case sets `outside = "<why>"`, a deliberate contrast
+//! outside the assumptions. After the run (R1), (A1) for Adam without ε, and (T3) for a
+//! non-smooth model under a theorem that needs (M1) (\[M\] §4: the activation pattern of the
+//! support samples settles) are resolved on the run ([`CaseOutcome::assumptions`]); a
+//! violation there is a case failure, again unless the case is marked `outside`. A case
+//! marked `outside` whose assumptions all hold fails too (a stale marker).
+//!
 //! # What a run does
 //!
 //! [`TheoremCase::run`] generates or loads the data, instantiates the model with its seed,
@@ -79,15 +93,22 @@
 //! * `schema.rs` — the file format ([`TheoremCase`], [`CaseCheck`], [`Expectations`], …),
 //!   parsing and validation;
 //! * `run.rs` — running a case ([`CaseSetup`], [`CasePoint`], [`CaseOutcome`]);
+//! * `assumptions.rs` — the theorems a case can name and their assumptions ([`TheoremId`]);
+//! * `run_checks.rs` — the run-time assumption checks ((R1), (A1), (T3));
 //! * `expectations.rs` — evaluating `[expect]` into failures
 //!   ([`TheoremCase::expectation_failures`]);
 //! * `summary.rs` — the rounded snapshot rows ([`CaseSummary`]; format in its docs).
 
+mod assumptions;
 mod expectations;
 mod run;
+mod run_checks;
 mod schema;
 mod summary;
 
+pub use assumptions::{
+    needs_a1, needs_t3, spec_degree, AssumptionCheck, Status, TheoremId, ALL_THEOREMS,
+};
 pub use run::{CaseOutcome, CasePoint, CaseSetup};
 pub use schema::{CaseCheck, CaseModel, CaseTrain, Expectations, OwnNorm, TheoremCase};
 pub use summary::{CaseSummary, NormSummary, PointSummary, KAPPA_FLOOR};

@@ -3,6 +3,7 @@
 //! every checkpoint and at the final θ ([`CasePoint`]), the exact max-margin references of
 //! linear models, and the expectations evaluated into failures ([`CaseOutcome`]).
 
+use super::assumptions::{AssumptionCheck, Status, TheoremId};
 use super::schema::{mm_norm, OwnNorm, TheoremCase};
 use crate::data::Dataset;
 use crate::error::Result;
@@ -73,6 +74,13 @@ pub struct CaseOutcome {
     pub suite: String,
     /// Theorem citation.
     pub theorem: String,
+    /// The theorem whose assumptions were checked.
+    pub theorem_id: TheoremId,
+    /// The case's `outside` marker (a deliberate contrast outside the assumptions).
+    pub outside: Option<String>,
+    /// The theorem's assumptions: the static ones as checked at load, the run-time ones
+    /// ((R1), (A1), (T3)) resolved on this run.
+    pub assumptions: Vec<AssumptionCheck>,
     /// Optimizer `type` name.
     pub optimizer: String,
     /// Model spec string.
@@ -230,6 +238,7 @@ impl TheoremCase {
             targets.push(("final".into(), None, run.steps, run.log_loss, &run.theta));
         }
         let mut points = Vec::with_capacity(targets.len());
+        let thetas: Vec<&[f64]> = targets.iter().map(|t| t.4).collect();
         for (label, level, step, log_loss, theta) in targets {
             // Certificates in the order of the checked norms; a checker error (θ does not
             // separate the data, …) is recorded in the point, not returned.
@@ -265,6 +274,43 @@ impl TheoremCase {
             }
         }
 
+        // The theorem's assumptions, the run-time ones resolved on this run.
+        let spec = ModelSpec::parse(&self.model.spec)?;
+        let mut assumptions = self.assumption_checks()?;
+        let support = points
+            .last()
+            .and_then(|p| p.own.as_ref())
+            .map(|c| c.support.clone());
+        super::run_checks::resolve(
+            &mut assumptions,
+            self.theorem_id,
+            &spec,
+            model,
+            data,
+            self.train.loss,
+            &setup.theta0,
+            run.log_loss,
+            &thetas,
+            support.as_deref(),
+        );
+        let violated: Vec<String> = assumptions
+            .iter()
+            .filter(|a| a.status == Status::Fails)
+            .map(|a| a.to_string())
+            .collect();
+        match (&self.outside, violated.is_empty()) {
+            (None, false) => failures.push(format!(
+                "an assumption of {} fails on the run: {}",
+                self.theorem_id.citation(),
+                violated.join("; ")
+            )),
+            (Some(_), true) => failures.push(format!(
+                "the case is marked `outside` but every assumption of {} held on the run",
+                self.theorem_id.citation()
+            )),
+            _ => {}
+        }
+
         let trace_norms: Vec<String> = setup
             .train
             .trace_norms
@@ -275,6 +321,9 @@ impl TheoremCase {
             name: self.name.clone(),
             suite: self.suite.clone(),
             theorem: self.theorem.clone(),
+            theorem_id: self.theorem_id,
+            outside: self.outside.clone(),
+            assumptions,
             optimizer: self.optimizer.name(),
             model: self.model.spec.clone(),
             norms: self.norm_names(),

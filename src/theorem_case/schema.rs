@@ -3,6 +3,7 @@
 //! directory of case files, and the semantic checks beyond the schema
 //! ([`TheoremCase::validate`]).
 
+use super::assumptions::{AssumptionCheck, Status, TheoremId};
 use crate::data::DataConfig;
 use crate::error::{Error, Result};
 use crate::kkt::{CheckConfig, Verdict};
@@ -197,8 +198,15 @@ pub struct TheoremCase {
     pub name: String,
     /// The suite (test module) that runs it; `"extra"` for the generic runner.
     pub suite: String,
-    /// The theorem this case instantiates (citation).
+    /// The theorem this case instantiates (citation shown in reports).
     pub theorem: String,
+    /// The theorem whose assumptions the case must satisfy ([`TheoremId`]; table in
+    /// `theorem_case/assumptions.rs`).
+    pub theorem_id: TheoremId,
+    /// Set (to the reason) when the case is a deliberate contrast outside its theorem's
+    /// assumptions: a violated assumption is then reported instead of refused.
+    #[serde(default)]
+    pub outside: Option<String>,
     /// Free text.
     #[serde(default)]
     pub note: Option<String>,
@@ -272,7 +280,50 @@ impl TheoremCase {
         paths.iter().map(|p| TheoremCase::load(p)).collect()
     }
 
-    /// Semantic checks beyond the schema (every spec parses, thresholds are sane).
+    /// The static assumptions of the case's theorem, checked on its method,
+    /// hyper-parameters, schedule, loss and model ([`TheoremId::check`]).
+    pub fn assumption_checks(&self) -> Result<Vec<AssumptionCheck>> {
+        let spec = ModelSpec::parse(&self.model.spec)?;
+        Ok(self
+            .theorem_id
+            .check(&self.optimizer, &self.schedule, self.train.loss, &spec))
+    }
+
+    /// Refuse a case that violates an assumption of its theorem unless it is marked
+    /// `outside`, and a case marked `outside` that satisfies every assumption that can be
+    /// checked before training and has none left for the run.
+    fn check_assumptions(&self) -> Result<()> {
+        let checks = self.assumption_checks()?;
+        let failed: Vec<String> = checks
+            .iter()
+            .filter(|c| c.status == Status::Fails)
+            .map(|c| c.to_string())
+            .collect();
+        let at_run = checks
+            .iter()
+            .any(|c| c.status == Status::AtRun && c.name != "(R1)");
+        match (&self.outside, failed.is_empty()) {
+            (None, false) => Err(Error::Config(format!(
+                "case `{}`: the case violates an assumption of {} ({}): {}; fix the setting or mark the \
+                 case as a deliberate contrast with `outside = \"<why>\"`",
+                self.name,
+                self.theorem_id.citation(),
+                self.theorem_id,
+                failed.join("; ")
+            ))),
+            (Some(_), true) if !at_run => Err(Error::Config(format!(
+                "case `{}`: the case is marked `outside` but satisfies every assumption of {} ({}); \
+                 remove the marker",
+                self.name,
+                self.theorem_id.citation(),
+                self.theorem_id
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Semantic checks beyond the schema (every spec parses, thresholds are sane, the
+    /// theorem's assumptions hold or the case is marked `outside`).
     pub fn validate(&self) -> Result<()> {
         let ctx = |e: Error| Error::Config(format!("case `{}`: {e}", self.name));
         ModelSpec::parse(&self.model.spec).map_err(ctx)?;
@@ -319,6 +370,7 @@ impl TheoremCase {
             }
         }
         self.check_config().validate().map_err(ctx)?;
+        self.check_assumptions()?;
         Ok(())
     }
 
@@ -362,6 +414,7 @@ mod tests {
     const MINIMAL: &str = r#"
 suite = "extra"
 theorem = "t"
+theorem_id = "M3.2"
 [data]
 generator = { type = "linear_teacher", m = 8, d = 3, seed = 1 }
 [model]
@@ -408,6 +461,146 @@ own = "l2"
         assert_eq!(o.run.steps, 10);
         assert_eq!(o.points.len(), 1);
         assert_eq!(o.points[0].label, "final");
+    }
+
+    /// MINIMAL with its optimizer, schedule, model and theorem replaced.
+    fn variant(theorem: &str, opt: &str, schedule: &str, model: &str) -> String {
+        MINIMAL
+            .replace(
+                "theorem_id = \"M3.2\"",
+                &format!("theorem_id = \"{theorem}\""),
+            )
+            .replace("type = \"ngd\"", opt)
+            .replace("type = \"constant\"\neta0 = 0.1", schedule)
+            .replace("spec = \"linear\"", &format!("spec = \"{model}\""))
+    }
+
+    fn load_error(text: &str) -> String {
+        match TheoremCase::parse(text, "assume", Path::new(".")) {
+            Err(Error::Config(msg)) => msg,
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_case_outside_its_theorems_assumptions_fails_to_load_naming_the_assumption() {
+        let constant = "type = \"constant\"\neta0 = 0.1";
+        let power = |a: f64| format!("type = \"power\"\neta0 = 0.1\ndecay = {a}");
+        let relu2 = "two_layer:relu_pow:2:k=4";
+        // (LR-MSD) for L = 1 needs a decaying η: a constant one is refused, a = 0.3 loads.
+        let mgd = "type = \"momentum_gd\"";
+        let msg = load_error(&variant("M3.3", mgd, constant, "linear"));
+        assert!(msg.contains("(LR-MSD)") && msg.contains("assume"), "{msg}");
+        TheoremCase::parse(
+            &variant("M3.3", mgd, &power(0.3), "linear"),
+            "ok",
+            Path::new("."),
+        )
+        .unwrap();
+        // For the two-layer ReLU² net L = 3: decay 0.65 < 2/3 is refused, 0.7 loads.
+        let msg = load_error(&variant("M3.3", mgd, &power(0.65), relu2));
+        assert!(msg.contains("(LR-MSD)") && msg.contains("L = 3"), "{msg}");
+        TheoremCase::parse(
+            &variant("M3.3", mgd, &power(0.7), relu2),
+            "ok",
+            Path::new("."),
+        )
+        .unwrap();
+        // (LR-NSD): Σ η = ∞ needs a ≤ 1.
+        let msg = load_error(&variant("M3.2", "type = \"ngd\"", &power(1.2), "linear"));
+        assert!(msg.contains("(LR-NSD)"), "{msg}");
+        // Adam: ε = 0 and β1 ≤ β2.
+        let adam = |b1: f64, b2: f64, eps: f64| {
+            format!("type = \"adam\"\nbeta1 = {b1}\nbeta2 = {b2}\neps = {eps}")
+        };
+        let msg = load_error(&variant(
+            "M3.6",
+            &adam(0.9, 0.95, 1e-8),
+            &power(0.3),
+            "linear",
+        ));
+        assert!(msg.contains("ε = 0"), "{msg}");
+        let msg = load_error(&variant(
+            "M3.6",
+            &adam(0.99, 0.95, 0.0),
+            &power(0.3),
+            "linear",
+        ));
+        assert!(msg.contains("β1 ≤ β2"), "{msg}");
+        TheoremCase::parse(
+            &variant("M3.6", &adam(0.9, 0.95, 0.0), &power(0.3), "linear"),
+            "ok",
+            Path::new("."),
+        )
+        .unwrap();
+        // The method must be the theorem's.
+        let msg = load_error(&variant("M3.6", "type = \"ngd\"", &power(0.3), "linear"));
+        assert!(msg.contains("method"), "{msg}");
+        // [A]: ε > 0, a constant step, and a C² model for the discrete-time Thm 8.
+        let rms = |eps: f64| format!("type = \"rms_prop\"\neps = {eps}");
+        let msg = load_error(&variant("A7", &rms(0.0), constant, "linear"));
+        assert!(msg.contains("ε > 0"), "{msg}");
+        let msg = load_error(&variant("A7", &rms(1e-8), &power(0.3), "linear"));
+        assert!(msg.contains("Assumption 2.II"), "{msg}");
+        let msg = load_error(&variant("A7", &rms(1e-8), constant, relu2));
+        assert!(
+            msg.contains("Assumption 2.I") && msg.contains("not C²"),
+            "{msg}"
+        );
+        TheoremCase::parse(
+            &variant("A7", &rms(1e-8), constant, "linear"),
+            "ok",
+            Path::new("."),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_outside_marker_admits_a_violation_and_a_stale_marker_is_refused() {
+        let text = variant(
+            "M3.3",
+            "type = \"momentum_gd\"",
+            "type = \"constant\"\neta0 = 0.1",
+            "linear",
+        )
+        .replace("[data]", "outside = \"deliberate contrast\"\n[data]");
+        let c = TheoremCase::parse(&text, "contrast", Path::new(".")).unwrap();
+        assert_eq!(c.outside.as_deref(), Some("deliberate contrast"));
+        let stale = MINIMAL.replace("[data]", "outside = \"no reason\"\n[data]");
+        let msg = load_error(&stale);
+        assert!(msg.contains("remove the marker"), "{msg}");
+        // A run of the contrast records the violated assumption and no failure for it.
+        let o = c.run().unwrap();
+        assert!(o
+            .assumptions
+            .iter()
+            .any(|a| a.name == "(LR-MSD)" && a.status == Status::Fails));
+        assert!(
+            !o.failures.iter().any(|f| f.contains("assumption")),
+            "{:?}",
+            o.failures
+        );
+    }
+
+    #[test]
+    fn spec_degree_is_the_models_degree() {
+        for spec in [
+            "linear",
+            "two_layer:relu:k=3",
+            "two_layer:relu_pow:2:k=3",
+            "two_layer_frozen:relu_pow:3:k=3",
+            "two_layer:quadratic:k=2",
+            "deep_linear:3",
+            "diagonal_linear",
+        ] {
+            let s = ModelSpec::parse(spec).unwrap();
+            let (m, _) = s.instantiate(3, &Init::default(), 0).unwrap();
+            assert_eq!(
+                super::super::assumptions::spec_degree(&s),
+                m.degree(),
+                "{spec}"
+            );
+        }
     }
 
     #[test]

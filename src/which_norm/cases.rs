@@ -38,12 +38,21 @@ pub struct StandardCase {
 }
 
 impl StandardCase {
-    /// The schedule for an optimizer of class `class`.
+    /// The schedule for an optimizer of class `class`. Every standard schedule satisfies
+    /// the class's assumption of \[M\] §2.3 for the case's degree L
+    /// ([`Schedule::check`]; tested): (LR-NSD) a ≤ 1, (LR-MSD) / (LR-Adam) 1 − 1/L < a ≤ 1.
     pub fn schedule_for(&self, class: ScheduleClass) -> Schedule {
         match class {
             ScheduleClass::Nsd => self.nsd_schedule,
             _ => self.msd_schedule,
         }
+    }
+
+    /// The homogeneity degree L of the case's model.
+    pub fn degree(&self) -> f64 {
+        crate::models::ModelSpec::parse(self.model)
+            .map(|s| s.degree())
+            .unwrap_or(f64::NAN)
     }
 }
 

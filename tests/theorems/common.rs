@@ -145,6 +145,17 @@ pub fn describe(o: &CaseOutcome) -> String {
     if !o.margin_ratios.is_empty() {
         s.push_str(&format!("  margin ratios γ/γ*: {:?}\n", o.margin_ratios));
     }
+    s.push_str(&format!(
+        "  assumptions of {} ({}):\n",
+        o.theorem_id.citation(),
+        o.theorem_id
+    ));
+    for a in &o.assumptions {
+        s.push_str(&format!("    {a}\n"));
+    }
+    if let Some(why) = &o.outside {
+        s.push_str(&format!("  OUTSIDE THE ASSUMPTIONS (deliberate): {why}\n"));
+    }
     for f in &o.failures {
         s.push_str(&format!("  FAILED: {f}\n"));
     }

@@ -11,6 +11,7 @@
 //! | [`adagrad_weighted`] | [A] Thm 6, §6.2: AdaGrad's norm depends on the initialization, RMSProp's does not |
 //! | [`two_layer`] | [M] Thm 3.3, Cor. 3.4, 3.5, Thm 3.6, 3.7, [F] §4.3 on two-layer ReLU² / ReLU nets |
 //! | [`soft_margin_monotone`] | [F] Thm 3.1, [M] Thm 3.1: the soft margin never decreases |
+//! | [`kappa_rates`] | how fast the own κ falls (no paper reports it): fitted rates, trend asserted |
 //! | [`muon_exact_vs_ns`] | [M] Cor. 3.4 needs exact orthogonalization: Newton–Schulz falls short |
 //!
 //! Cases are data: `fixtures/cases/*.toml`, one run per file (format:
@@ -26,6 +27,7 @@
 mod adagrad_weighted;
 mod adam_regimes;
 mod common;
+mod kappa_rates;
 mod linear_steepest;
 mod muon_exact_vs_ns;
 mod soft_margin_monotone;

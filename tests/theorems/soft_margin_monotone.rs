@@ -5,12 +5,15 @@
 //! **[M] Thm 3.1**: "Let θ_t be a trajectory of normalized steepest descent with respect to a
 //! norm ‖·‖. Under (M1-Weak), (M2-Weak), (R1), (LR-NSD), the soft margin γ̃(θ_t) is
 //! non-decreasing on [t0, ∞)." Here γ̃(θ) = −log L(θ)/‖θ‖^L under the optimizer's own norm and
-//! t0 is the first time L(θ) < ℓ(0) = 1 (exponential loss).
+//! t0 is the first time L(θ) < ℓ(0) (1 for the exponential, log 2 for the logistic loss; for
+//! the logistic loss γ̃ = φ⁻¹(log 1/L)/‖θ‖^L, [F] App. A).
 //!
-//! The suite has no case files of its own: it checks **every** normalized-steepest-descent case
-//! of the other suites (NGD, sign GD, normalized ℓ1 / ℓ3 steepest descent on the linear model,
-//! NGD on the ReLU² and ReLU nets, spectral descent on the frozen-output net — any case a user
-//! adds with such an optimizer joins automatically). Runs are shared with the other suites
+//! The suite has no case files of its own: it checks **every** steepest-descent case of the
+//! other suites — normalized (NGD, sign GD, normalized ℓ1 / ℓ3 steepest descent on the linear
+//! model, NGD on the ReLU² and ReLU nets, spectral descent on the frozen-output net) and the
+//! unnormalized steepest flows of [F] Thm 3.1 (GD, coordinate descent, unnormalized ℓ∞
+//! steepest descent, with exponential and logistic loss) — any case a user adds with such an
+//! optimizer joins automatically. Runs are shared with the other suites
 //! through the test binary's cache, so nothing is trained twice. On the log-spaced trace (20
 //! points per decade), after the first point with log L < 0, every point's γ̃ must be ≥ the
 //! previous one up to a relative tolerance of 1e-9 ([`TOL`]: measured, the discrete runs never
@@ -19,38 +22,44 @@
 use crate::common::*;
 use implicit_bias::numfmt::sig3;
 use implicit_bias::optim::OptimizerConfig;
+use implicit_bias::theorem_case::TheoremId;
 use std::collections::BTreeMap;
 
 /// Relative tolerance for a decrease of γ̃ between consecutive trace points.
 ///
 /// The theorem is about the flow; a discrete step of size η could in principle lower γ̃ by
-/// O(η²) terms. Measured on all seven runs: *no* decrease at all — every consecutive change is
+/// O(η²) terms. Measured on all twelve runs (seven normalized, five unnormalized flows incl. two
+/// with the logistic loss): *no* decrease at all — every consecutive change is
 /// an increase (smallest relative increases in the snapshot, ≥ 1e-6). So the tolerance only has
 /// to absorb floating-point rounding of log L and ‖θ‖ (≈ 1e-15 relative): 1e-9 leaves six orders
 /// of magnitude, and any real decrease of the soft margin (e.g. a steepest direction taken in
 /// the wrong norm) fails.
 const TOL: f64 = 1e-9;
 
-/// Normalized steepest descent ([M] eq. 3): the optimizers [M] Thm 3.1 is about.
-fn is_nsd(o: &OptimizerConfig) -> bool {
-    match o.name().as_str() {
-        "ngd" | "sign_gd" | "spectral_descent" => true,
-        "steepest_descent" => o.params().get("normalized") == Some(&toml::Value::Boolean(true)),
-        _ => false,
-    }
+/// The methods [F] Thm 3.1 (steepest flows: GD, coordinate descent, unnormalized steepest
+/// descent) and [M] Thm 3.1 (normalized steepest descent) are about.
+fn is_steepest(o: &OptimizerConfig) -> bool {
+    TheoremId::F31.covers(o)
 }
 
 #[test]
 fn soft_margin_of_the_own_norm_never_decreases_after_separation() {
     let cases: Vec<_> = all_cases()
         .into_iter()
-        .filter(|c| is_nsd(&c.optimizer))
+        .filter(|c| is_steepest(&c.optimizer))
         .collect();
-    assert!(cases.len() >= 7, "only {} NSD cases", cases.len());
+    assert!(
+        cases.len() >= 7,
+        "only {} steepest-descent cases",
+        cases.len()
+    );
     let outs = run_cases(&cases);
     let mut table: BTreeMap<String, BTreeMap<&str, String>> = BTreeMap::new();
     let mut bad = Vec::new();
-    for o in &outs {
+    for (c, o) in cases.iter().zip(&outs) {
+        // t0: the first trace point with L < ℓ(0) (1 for the exponential loss, log 2 for the
+        // logistic loss).
+        let separated = c.train.loss.at_zero().log10();
         // The optimizer's own (step) norm, as it reports it.
         let own = o.run.implicit_norm.as_ref().unwrap().to_string();
         let i = o
@@ -62,7 +71,7 @@ fn soft_margin_of_the_own_norm_never_decreases_after_separation() {
             .run
             .trace
             .iter()
-            .filter(|p| p.log10_loss < 0.0)
+            .filter(|p| p.log10_loss < separated)
             .map(|p| (p.step, p.soft_margins[i]))
             .collect();
         assert!(
