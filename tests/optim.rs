@@ -29,8 +29,8 @@ use approx::{abs_diff_eq, assert_abs_diff_eq};
 use implicit_bias::linalg;
 use implicit_bias::norms::{BlockNormKind, NormSpec};
 use implicit_bias::optim::{
-    AdaGrad, Adam, MomentumGd, Muon, NormalizedMomentumGd, Optimizer, OptimizerConfig, Partition,
-    PartitionGroup, RmsProp, ScaledGrad, ScheduleClass, Signum, SteepestDescent, Step,
+    AdaGrad, Adam, AdamWm, MomentumGd, Muon, NormalizedMomentumGd, Optimizer, OptimizerConfig,
+    Partition, PartitionGroup, RmsProp, ScaledGrad, ScheduleClass, Signum, SteepestDescent, Step,
 };
 use implicit_bias::params::{BlockShape, Layout};
 use implicit_bias::testing::optimizer::{
@@ -88,6 +88,8 @@ roster! {
     adam_no_momentum_0_99 => Adam::no_momentum(0.99, 0.0), scale_invariant = true;
     rms_prop => cfg("rms_prop");
     rms_prop_eps0 => RmsProp { beta: 0.9, eps: 0.0 }, scale_invariant = true;
+    adam_wm => cfg("adam_wm");
+    adam_wm_eps0 => AdamWm { beta: 0.9, eps: 0.0 }, scale_invariant = true;
     ada_grad => cfg("ada_grad");
     ada_grad_eps0 => AdaGrad { eps: 0.0 }, scale_invariant = true;
     muon_signum => cfg("muon_signum"), normalized = true, scale_invariant = true;

@@ -22,7 +22,8 @@
 //! | `beta1`, `beta2` (adam, muon_adam) | 0.9, 0.999 | PyTorch defaults, \[M\] App. D |
 //! | `eps` (adam, adam_no_momentum, muon_adam) | **0.0** (PyTorch: 1e-8) | the ε = 0 regime of \[M\] Thm 3.6 |
 //! | `beta` (rms_prop) | 0.99 | PyTorch's RMSprop α |
-//! | `eps` (rms_prop, ada_grad) | 1e-8 | \[A\] needs ε > 0; 1e-8 as in PyTorch's RMSprop |
+//! | `eps` (rms_prop, ada_grad, adam_wm) | 1e-8 | \[A\] needs ε > 0; 1e-8 as in PyTorch's RMSprop |
+//! | `beta` (adam_wm) | 0.999 | Adam's β2 (PyTorch) |
 //! | `steps` (muon_ns) | 5 | standard Newton–Schulz-5 |
 //! | `lr_ratio` (muon_adam) | 1.0 | η_A = η_M |
 //! | `normalized` (steepest_descent) | true | \[M\] eq. 3 |

@@ -33,6 +33,7 @@
 //! | `adam` | \[M\] eq. 20 | ℓ∞ for ε = 0 (\[M\] Thm 3.6); ℓ2 for fixed ε > 0 (\[A\] Thm 7) |
 //! | `adam_no_momentum` | β1 = 0 | as Adam |
 //! | `rms_prop` | \[A\] eq. 3 (alias: rmsprop) | ℓ2 for ε > 0 (\[A\] Thm 7) |
+//! | `adam_wm` | \[A\] eq. 3, h_M: Δ = −η g/√(ε + v/(1−βᵗ)) (Adam (w/m)) | ℓ2 for ε > 0 (\[A\] Thm 7); ℓ∞ for ε = 0 |
 //! | `ada_grad` | \[A\] eq. 3 (alias: adagrad) | weighted ℓ2 ‖h∞^{-1/2}⊙θ‖ (\[A\] Thm 6) |
 //! | `lion` | Δ = −η sign(β1 m + (1−β1) g), m ← β2 m + (1−β2) g | ℓ∞ (argument of \[M\] Thm 3.3) |
 //! | `muon_signum`, `muon_adam` | [`Partition`] of Muon on matrix blocks (`@matrix`) + Signum/Adam on vector blocks (`@vector`) | hybrid max-norms (\[M\] Cor. 3.5, Thm 3.7) |
@@ -76,6 +77,7 @@ rules! {
     muon => [Muon, Orthogonalization, MuonParams, MuonNsParams],
     adam => [Adam, AdamState, AdamNoMomentumParams],
     rmsprop => [RmsProp],
+    adam_wm => [AdamWm],
     adagrad => [AdaGrad, AdaGradState],
     partition => [Partition, PartitionGroup, PartitionState, MuonSignumParams, MuonAdamParams],
     lion => [Lion, LionState],

@@ -1,6 +1,7 @@
 //! [`RootBuf`]: a second-moment buffer stored by its root, √v = e^{s}·r, shared by Adam,
-//! RMSProp and AdaGrad, and [`rms_step`], the log-domain step Δθ_j = −η g_j/√(ε + v_j) of
-//! \[A\] eq. 3 (ε inside the root) shared by RMSProp and AdaGrad.
+//! RMSProp, AdaGrad and Adam (w/m), and [`rms_step`], the log-domain step
+//! Δθ_j = −η g_j/√(ε + v_j) of \[A\] eq. 3 (ε inside the root) shared by RMSProp and AdaGrad
+//! ([`rms_step_shifted`]: the same for a rescaled v, Adam (w/m)'s bias-corrected v/(1 − βᵗ)).
 //!
 //! With g = e^{c}ĝ and k = max(s, ½ ln ε),
 //!
@@ -98,12 +99,21 @@ impl RootBuf {
     /// (e^{½ ln ε − k}, e^{s − k}), both ≤ 1, with den_j = hyp(first, second·r_j).
     /// `None` when ε = 0 and v = 0 (every denominator is 0).
     pub fn eps_split(&self, eps: f64) -> Option<(f64, f64, f64)> {
+        self.eps_split_shifted(eps, 0.0)
+    }
+
+    /// [`RootBuf::eps_split`] for the rescaled buffer e^{2·shift}·v (its root is
+    /// e^{s + shift}·r): `√(ε + e^{2·shift} v_j) = e^{k}·hyp(first, second·r_j)` with
+    /// k = max(s + shift, ½ ln ε). Adam (w/m) passes shift = −½ ln(1 − βᵗ) for its bias
+    /// correction v/(1 − βᵗ); shift = 0 is exactly [`RootBuf::eps_split`].
+    pub fn eps_split_shifted(&self, eps: f64, shift: f64) -> Option<(f64, f64, f64)> {
         let half_ln_eps = 0.5 * ln_pos(eps);
-        let k = self.log_scale.max(half_ln_eps);
+        let s = self.log_scale + shift;
+        let k = s.max(half_ln_eps);
         if !k.is_finite() {
             return None;
         }
-        Some((k, (half_ln_eps - k).exp(), (self.log_scale - k).exp()))
+        Some((k, (half_ln_eps - k).exp(), (s - k).exp()))
     }
 }
 
@@ -117,7 +127,21 @@ pub(crate) fn rms_step(
     lr: f64,
     delta: &mut [f64],
 ) -> Result<()> {
-    let Some((k, e, b)) = v.eps_split(eps) else {
+    rms_step_shifted(who, v, 0.0, eps, grad, lr, delta)
+}
+
+/// [`rms_step`] for the rescaled second moment e^{2·shift}·v:
+/// Δθ_j = −η g_j/√(ε + e^{2·shift} v_j) (see [`RootBuf::eps_split_shifted`]).
+pub(crate) fn rms_step_shifted(
+    who: &str,
+    v: &RootBuf,
+    shift: f64,
+    eps: f64,
+    grad: &ScaledGrad<'_>,
+    lr: f64,
+    delta: &mut [f64],
+) -> Result<()> {
+    let Some((k, e, b)) = v.eps_split_shifted(eps, shift) else {
         delta.fill(0.0);
         return Ok(());
     };
