@@ -138,12 +138,12 @@ impl fmt::Display for AssumptionCheck {
 /// Which model regularity a theorem needs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Regularity {
-    /// Locally Lipschitz with a chain rule ([F] (A1), [M] (M1-Weak), [A] Assumption 1.I):
+    /// Locally Lipschitz with a chain rule (\[F\] (A1), \[M\] (M1-Weak), \[A\] Assumption 1.I):
     /// every built-in model.
     Lipschitz,
-    /// C¹ ([M] (M1)); a non-smooth model falls back to [M] §4's (T3), checked on the run.
+    /// C¹ (\[M\] (M1)); a non-smooth model falls back to \[M\] §4's (T3), checked on the run.
     C1,
-    /// C² with bounded Hessian ([A] Assumption 2.I, needed by the discrete-time Thm 8).
+    /// C² with bounded Hessian (\[A\] Assumption 2.I, needed by the discrete-time Thm 8).
     C2,
 }
 
@@ -168,7 +168,7 @@ pub fn spec_degree(spec: &ModelSpec) -> f64 {
     spec.degree()
 }
 
-/// True when the theorem needs (M1) and the model is not C¹: [M] §4 then needs (T3).
+/// True when the theorem needs (M1) and the model is not C¹: \[M\] §4 then needs (T3).
 pub fn needs_t3(id: TheoremId, spec: &ModelSpec) -> bool {
     id.regularity() == Regularity::C1 && !smoothness(spec).0
 }

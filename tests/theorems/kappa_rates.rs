@@ -88,7 +88,10 @@ fn own_kappa_falls_inside_the_assumptions_and_its_rate_is_recorded() {
         row.insert("kappa_final", log_kappa(*last));
         row.insert("p_log_loss", format!("{:.1}", r.map_or(f64::NAN, |r| r.0)));
         table.insert(o.name.clone(), row);
-        if o.outside.is_none() && *first > KAPPA_FLOOR && !(last < first) {
+        if o.outside.is_none()
+            && *first > KAPPA_FLOOR
+            && last.partial_cmp(first) != Some(std::cmp::Ordering::Less)
+        {
             bad.push(format!(
                 "{}: own κ {first:.3e} at the first checked point → {last:.3e} at the final θ \
                  (not falling)",

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 /// Relative tolerance for a decrease of γ̃ between consecutive trace points.
 ///
 /// The theorem is about the flow; a discrete step of size η could in principle lower γ̃ by
-/// O(η²) terms. Measured on all twelve runs (seven normalized, five unnormalized flows incl. two
+/// O(η²) terms. Measured on all twelve runs (eight normalized, four unnormalized flows, two of them
 /// with the logistic loss): *no* decrease at all — every consecutive change is
 /// an increase (smallest relative increases in the snapshot, ≥ 1e-6). So the tolerance only has
 /// to absorb floating-point rounding of log L and ‖θ‖ (≈ 1e-15 relative): 1e-9 leaves six orders
