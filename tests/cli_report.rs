@@ -57,6 +57,9 @@ fn record_without_time(path: &Path) -> serde_json::Value {
             if let Some(lp) = c["lp"].as_object_mut() {
                 lp.remove("solve_seconds");
             }
+            if let Some(ts) = c["tau_search"].as_object_mut() {
+                ts.remove("seconds");
+            }
         }
     }
     v
