@@ -1,5 +1,5 @@
-//! The τ search (`kkt/tau_search.rs`: [`Certificate::tau_kkt`], [`TauSearch`]) and the
-//! `tau_search` switch.
+//! The τ search (`kkt/tau_search.rs`: [`Certificate::tau_kkt`], [`TauSearch`]), the
+//! `tau_search` switch, and the kink-tolerance scan ([`kink_tol_flip`]).
 //!
 //! * **Analytic ℓ∞ case.** One sample x = (1, 1), y = +1, linear model, θ = (1, 1 − a). Then
 //!   θ̃ = θ/(2 − a), N = 1/(2 − a), and with u = λ/N the residual is max_j |u − v_j|, minimized
@@ -11,6 +11,7 @@
 //!   (v₁ − v₂)/2 is smallest at the cap's edge at angle β = φ₀ + arccos(1 − τ):
 //!   κ(τ) = max(0, (cos β − sin β)/2).
 //! * **Monotonicity** of κ over a τ grid on random separating θ (labels drawn from θ itself).
+//! * **Kinks**: a ReLU net with a sample at relative distance 3·10⁻⁵ from a unit's kink.
 
 use implicit_bias::data::Dataset;
 use implicit_bias::kkt::*;
@@ -351,6 +352,58 @@ fn kappa_is_monotone_in_tau() {
             }
         }
     }
+}
+
+/// The ReLU net of `tests/kkt.rs::kink_needs_clarke` with unit C moved off its kink:
+/// w_C = (ε, 1), ε = 3·10⁻⁵, so x₁ = (1, 0) has ⟨w_C, x₁⟩/(‖w_C‖‖x₁‖) ≈ 3·10⁻⁵. Exactly at
+/// the kink the point is KKT only with the Clarke slope ½; off it the fixed slope 1 forces
+/// λ₁ = ½ from w_C and λ₁ = 1 from u_A, so κ ≈ ⅛–¼ (`not_kkt`) until the tolerance reaches
+/// 10⁻⁴, where the pair is relaxed and κ = O(ε) (`kkt`).
+fn near_kink() -> (TwoLayer, Dataset, Vec<f64>) {
+    let model = TwoLayer::new(Activation::Relu, 2, 2);
+    let data = Dataset::from_rows(&[vec![1.0, 0.0], vec![-0.5, 1.0]], vec![1.0, 1.0]).unwrap();
+    (model, data, vec![1.0, 0.0, 3e-5, 1.0, 1.0, 1.0])
+}
+
+/// (d) The scan: 0 near-kink pairs up to 10⁻⁵ (verdict as configured), 1 from 10⁻⁴ on
+/// (verdict flips); the largest flip is the grid's 10⁻¹, the nearest 10⁻⁴; without the
+/// Clarke relaxation nothing flips.
+#[test]
+fn kink_scan_finds_the_flip() {
+    let (model, data, th) = near_kink();
+    let scan = kink_tol_flip(&model, &data, &th, &NormSpec::L2, &cfg()).unwrap();
+    assert_eq!(scan.configured.kink_tol, 1e-6);
+    assert_eq!(
+        (scan.configured.kinks, scan.configured.verdict),
+        (0, Verdict::NotKkt)
+    );
+    assert_eq!(scan.points.len(), KINK_TOL_GRID.len() - 1);
+    for p in &scan.points {
+        let relaxed = p.kink_tol >= 1e-4;
+        assert_eq!(p.kinks, usize::from(relaxed), "{p:?}");
+        let want = if relaxed {
+            Verdict::Kkt
+        } else {
+            Verdict::NotKkt
+        };
+        assert_eq!(p.verdict, want, "{p:?}");
+        // Only 10⁻⁴ has pairs no other tolerance had (the others reuse a solve).
+        assert_eq!(p.reused, p.kink_tol != 1e-4, "{p:?}");
+    }
+    assert_eq!(scan.flip, Some(1e-1));
+    assert_eq!(scan.nearest_flip(), Some(1e-4));
+    let off = CheckConfig {
+        clarke: false,
+        ..cfg()
+    };
+    let scan = kink_tol_flip(&model, &data, &th, &NormSpec::L2, &off).unwrap();
+    assert_eq!((scan.flip, scan.nearest_flip()), (None, None));
+    // Bad tolerance: a config error, not a panic.
+    let bad = CheckConfig {
+        kink_tol: 1.0,
+        ..cfg()
+    };
+    assert!(kink_tol_flip(&model, &data, &th, &NormSpec::L2, &bad).is_err());
 }
 
 /// `tau_search` is a config key of experiment `[check] config` and of theorem cases

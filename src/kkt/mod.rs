@@ -68,7 +68,7 @@
 //!   otherwise `inconclusive` (also when no solve succeeded — never a verdict from an
 //!   unproven solve). [`check_many`] adds `coincident`.
 //!
-//! # How much relaxation a verdict needs: τ_kkt
+//! # How much relaxation a verdict needs: τ_kkt and the kink scan
 //!
 //! A verdict depends on τ (and, on ReLU nets, on the kink tolerance), and no paper states the
 //! τ it needs. So every certificate also reports [`Certificate::tau_kkt`]: the smallest
@@ -88,7 +88,10 @@
 //! 20-round cap on column generation those solves did not converge, so smaller τ are not
 //! ruled out). [`CheckConfig::tau_search`]
 //! ([`TauSearchMode`]) runs the search where it is cheap (`Auto`: plain LP, small m·p).
-
+//!
+//! [`kink_tol_flip`] scans the kink tolerance over the decades 10⁻⁹…10⁻¹ (`kkt/kink_scan.rs`)
+//! and returns the near-kink count and verdict at each, and the largest tolerance at which the
+//! verdict differs from the configured one.
 //!
 //! The (ε, δ) pair of \[M\] Def. C.4 at the optimal certificate (ε = ‖r‖₂, δ = Σλ_i(q̃_i − 1)),
 //! their scale-free versions, the support, the margin γ_N(θ) = q_min/N(θ)^L and the
@@ -163,6 +166,7 @@ mod cones;
 mod config;
 mod gens;
 mod kappa_lp;
+mod kink_scan;
 mod lp;
 mod rowgen;
 mod subdiff;
@@ -173,6 +177,7 @@ pub use canonical::same_norm_on;
 pub use certificate::{Certificate, LpStats, Tolerances, Verdict};
 pub use check_set::{check_many, check_set, CheckSet};
 pub use config::{CheckConfig, LpBackend, LpForm, Strategy, TauSearchMode};
+pub use kink_scan::{kink_tol_flip, KinkPoint, KinkScan, KINK_TOL_GRID};
 pub use tau_search::{TauPoint, TauSearch, TAU_FLOOR, TAU_MAX, TAU_MAX_SOLVES, TAU_REL};
 
 use colgen::solve_refined;
