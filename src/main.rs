@@ -3,8 +3,10 @@
 //! * `implicit-bias list [--json]` — models, norms, optimizers, losses, schedules, generators.
 //! * `implicit-bias maxmargin --data FILE --norm l1|l2|linf [--json]` — exact linear reference,
 //!   certified by its duality gap or refused.
-//! * `implicit-bias check --data D --model M --params P --norm N… [--own N] [--json]` — the
-//!   KKT checker on externally produced parameters.
+//! * `implicit-bias check --data D --model M --params P --norm N… [--own N] [--tau T]
+//!   [--tau-smooth T] [--kink-tol T] [--tau-search auto|on|off] [--json]` — the KKT checker on
+//!   externally produced parameters (with τ_kkt, the smallest τ at which each certificate is
+//!   `kkt`).
 //! * `implicit-bias which-norm OPTIMIZER [--cases …] [--norm …] [--json]` — which margin does
 //!   an optimizer maximize (implicit-norm discovery on the standard cases).
 //! * `implicit-bias run CONFIG.toml [--out DIR] [--jobs N] [--quiet]` — train every
@@ -95,6 +97,19 @@ enum Command {
         /// τ of the relaxed subdifferential for the non-smooth norms (default 1e-2).
         #[arg(long)]
         tau: Option<f64>,
+        /// τ for the smooth norms ℓ2, ℓp (default 0: their exact single-point
+        /// subdifferential), 0 ≤ T < 1.
+        #[arg(long, value_name = "T")]
+        tau_smooth: Option<f64>,
+        /// Near-kink tolerance of the Clarke relaxation: a (sample, unit) pair with
+        /// |⟨w_j, x_i⟩| ≤ T·‖w_j‖‖x_i‖ may use any slope between the one-sided ones
+        /// (default 1e-6), 0 ≤ T < 1.
+        #[arg(long, value_name = "T")]
+        kink_tol: Option<f64>,
+        /// Search for τ_kkt, the smallest τ ≤ 0.5 at which each certificate would be `kkt`:
+        /// auto (default; where it is cheap), on, off.
+        #[arg(long, value_name = "MODE")]
+        tau_search: Option<String>,
         /// `kkt` threshold on κ (default 0.01).
         #[arg(long)]
         kappa_kkt: Option<f64>,
@@ -277,18 +292,19 @@ fn check_cmd(
         return Ok(());
     }
     println!(
-        "{:<22} {:>12} {:>10} {:>10} {:>10} {:>10}  verdict",
-        "norm", "margin", "κ", "κ lower", "ε_rel", "δ_rel"
+        "{:<22} {:>12} {:>10} {:>10} {:>10} {:>10} {:>9}  verdict",
+        "norm", "margin", "κ", "κ lower", "ε_rel", "δ_rel", "τ_kkt"
     );
     for c in &certs {
         println!(
-            "{:<22} {:>12.5e} {:>10.3e} {:>10.3e} {:>10.3e} {:>10.3e}  {}",
+            "{:<22} {:>12.5e} {:>10.3e} {:>10.3e} {:>10.3e} {:>10.3e} {:>9}  {}",
             c.norm,
             c.margin,
             c.kappa,
             c.kappa_lower_bound,
             c.eps_rel,
             c.delta_rel,
+            tau_kkt_cell(c),
             serde_json::to_value(c.verdict)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
@@ -299,10 +315,26 @@ fn check_cmd(
         }
     }
     println!(
-        "tolerances: τ = {} (non-smooth norms; 0 for ℓ2), kink_tol = {}, clarke = {}, κ_kkt = {}, κ_not = {}",
-        cfg.tau, cfg.kink_tol, cfg.clarke, cfg.kappa_kkt, cfg.kappa_not
+        "tolerances: τ = {} (non-smooth norms), τ_smooth = {} (ℓ2, ℓp; weighted ℓ2 always 0), kink_tol = {}, clarke = {}, κ_kkt = {}, κ_not = {}",
+        cfg.tau, cfg.tau_smooth, cfg.kink_tol, cfg.clarke, cfg.kappa_kkt, cfg.kappa_not
+    );
+    println!(
+        "τ_kkt: smallest τ at which κ ≤ κ_kkt (to a factor 1 + 2⁻⁴; `>0.5`: not even at τ = 0.5; \
+         `–`: not searched, --tau-search {})",
+        cfg.tau_search.name()
     );
     Ok(())
+}
+
+/// The τ_kkt cell of the text table: the value, `>0.5` when the search found none up to
+/// τ_max, `–` without a search.
+fn tau_kkt_cell(c: &implicit_bias::kkt::Certificate) -> String {
+    match (&c.tau_search, c.tau_kkt) {
+        (None, _) => "–".into(),
+        (Some(_), Some(0.0)) => "0".into(),
+        (Some(_), Some(t)) => format!("{t:.2e}"),
+        (Some(s), None) => format!(">{}", s.tau_max),
+    }
 }
 
 fn exit_code(e: &Error) -> ExitCode {
@@ -375,6 +407,9 @@ fn main() -> ExitCode {
             norms,
             own,
             tau,
+            tau_smooth,
+            kink_tol,
+            tau_search,
             kappa_kkt,
             kappa_not,
             no_clarke,
@@ -383,8 +418,35 @@ fn main() -> ExitCode {
             json,
         } => {
             let mut cfg = implicit_bias::kkt::CheckConfig::default();
+            for (flag, v) in [
+                ("--tau", tau),
+                ("--tau-smooth", tau_smooth),
+                ("--kink-tol", kink_tol),
+            ] {
+                if let Some(t) = v {
+                    if !(0.0..1.0).contains(&t) {
+                        eprintln!("error: {flag} {t}: expected 0 ≤ T < 1");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
             if let Some(t) = tau {
                 cfg.tau = t;
+            }
+            if let Some(t) = tau_smooth {
+                cfg.tau_smooth = t;
+            }
+            if let Some(t) = kink_tol {
+                cfg.kink_tol = t;
+            }
+            if let Some(mode) = tau_search {
+                match serde_json::from_value(serde_json::Value::String(mode.clone())) {
+                    Ok(v) => cfg.tau_search = v,
+                    Err(_) => {
+                        eprintln!("error: unknown --tau-search mode `{mode}` (auto, on, off)");
+                        return ExitCode::from(2);
+                    }
+                }
             }
             if let Some(k) = kappa_kkt {
                 cfg.kappa_kkt = k;

@@ -481,3 +481,74 @@ fn which_norm_command_names_the_norm() {
         assert!(err.contains(needle), "{args:?}: {err}");
     }
 }
+
+/// `check --kink-tol`, `--tau-smooth`, `--tau-search` and the τ_kkt column. The data and θ are
+/// the near-kink ReLU net of `tests/kkt_tau_search.rs` (sample x₁ at relative distance
+/// 3·10⁻⁵ from unit C's kink): at the default tolerance 10⁻⁶ no pair is relaxed and the ℓ2
+/// verdict is `not_kkt`; at `--kink-tol 1e-3` the pair is relaxed and it is `kkt`. Bad
+/// values exit 2 with a message naming the flag.
+#[test]
+fn check_kink_tol_tau_smooth_and_tau_kkt() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(dir.path(), "d.csv", "1,1,0\n1,-0.5,1\n");
+    let params = write(
+        dir.path(),
+        "p.json",
+        r#"{"theta": [1.0, 0.0, 3e-5, 1.0, 1.0, 1.0]}"#,
+    );
+    let run = |extra: &[&str]| {
+        bin()
+            .args(["check", "--data", csv.to_str().unwrap()])
+            .args(["--model", "two_layer:relu:k=2", "--params"])
+            .arg(&params)
+            .args(["--norm", "l2", "--norm", "linf"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let certs = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(extra);
+        json_ok(&run(&a)).as_array().unwrap().clone()
+    };
+    let d = certs(&[]);
+    assert_eq!(d[0]["lp"]["kinks"], 0);
+    assert_eq!(d[0]["verdict"], "not_kkt", "{}", d[0]);
+    assert_eq!(d[0]["tolerances"]["kink_tol"], 1e-6);
+    let k = certs(&["--kink-tol", "1e-3"]);
+    assert_eq!(k[0]["lp"]["kinks"], 1);
+    assert_eq!(k[0]["verdict"], "kkt", "{}", k[0]);
+    assert_eq!(k[0]["tolerances"]["kink_tol"], 1e-3);
+    // τ_kkt in the JSON (the default search mode is auto: m·p = 12 is small): the relaxed
+    // ℓ2 certificate is kkt at its exact subdifferential, τ_kkt = 0.
+    assert_eq!(k[0]["tau_kkt"], 0.0);
+    assert!(d[1]["tau_search"]["points"].as_array().unwrap().len() >= 2);
+    // --tau-smooth sets ℓ2's τ; --tau-search off drops the search.
+    let t = certs(&["--tau-smooth", "0.2", "--tau-search", "off"]);
+    assert_eq!(t[0]["tau"], 0.2);
+    assert_eq!(t[1]["tau"], 0.01, "ℓ∞ keeps --tau");
+    assert!(t[0]["tau_kkt"].is_null() && t[0]["tau_search"].is_null());
+    // The text table has the τ_kkt column and both tolerances.
+    let out = run(&["--kink-tol", "1e-3"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("τ_kkt"), "{text}");
+    assert!(text.contains("kink_tol = 0.001"), "{text}");
+    for (flag, v) in [
+        ("--kink-tol", "1.5"),
+        ("--kink-tol", "nan"),
+        ("--kink-tol=-0.1", ""),
+        ("--tau-smooth", "1"),
+        ("--tau-search", "maybe"),
+    ] {
+        let args: Vec<&str> = [flag, v].into_iter().filter(|a| !a.is_empty()).collect();
+        let o = run(&args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{flag} {v}: {stderr}");
+        let name = flag.split('=').next().unwrap();
+        assert!(
+            stderr.contains(name) && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    }
+}

@@ -57,6 +57,9 @@ fn record_without_time(path: &Path) -> serde_json::Value {
             if let Some(lp) = c["lp"].as_object_mut() {
                 lp.remove("solve_seconds");
             }
+            if let Some(ts) = c["tau_search"].as_object_mut() {
+                ts.remove("seconds");
+            }
         }
     }
     v
@@ -144,6 +147,23 @@ fn grid_run_report_and_compare() {
     for e in exps.iter().filter(|e| e["model"] == "linear") {
         assert_eq!(e["holds"], true, "{e}");
     }
+    // τ_kkt per verdict cell where the checker's τ search ran (`Auto`: ℓ∞ everywhere here,
+    // ℓ2 on the linear model, m·p = 320; not on the net, whose ℓ2 search would need column
+    // generation at m·p = 40·72 > 10³).
+    let cell = |model: &str, norm: &str| -> serde_json::Value {
+        rep["verdicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["model"] == model && c["label"] == "ngd" && c["norm"] == norm)
+            .unwrap()["tau_kkt_max"]
+            .clone()
+    };
+    let searched = |v: serde_json::Value| v.is_number() || v == "inf";
+    assert!(searched(cell("linear", "linf")) && searched(cell("linear", "l2")));
+    assert!(searched(cell("two_layer:relu_pow:2:k=8", "linf")));
+    assert!(cell("two_layer:relu_pow:2:k=8", "l2").is_null());
+    assert!(md.contains(" / τ_kkt "), "{md}");
     let margins = rep["margins"].as_array().unwrap();
     let cell = margins
         .iter()

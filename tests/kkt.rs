@@ -40,11 +40,13 @@ fn cos(a: &[f64], b: &[f64]) -> f64 {
     d / (na * nb)
 }
 
-/// Default config on a backend, no trajectory certificate (faster).
+/// Default config on a backend, no trajectory certificate and no τ search (faster: the
+/// search re-solves each LP up to 9 times; it is tested in `tests/kkt_tau_search.rs`).
 fn cfg(backend: LpBackend) -> CheckConfig {
     CheckConfig {
         backend,
         trajectory: false,
+        tau_search: TauSearchMode::Off,
         ..CheckConfig::default()
     }
 }

@@ -42,9 +42,12 @@ fn uses_atoms(norm: &NormSpec) -> bool {
     matches!(norm, NormSpec::MaxSpectral | NormSpec::Hybrid { .. })
 }
 
+/// No trajectory certificate, no τ search (`Auto` would search on the plain path only; the
+/// search is tested in `tests/kkt_tau_search.rs`).
 fn base_cfg() -> CheckConfig {
     CheckConfig {
         trajectory: false,
+        tau_search: TauSearchMode::Off,
         ..CheckConfig::default()
     }
 }
@@ -385,7 +388,7 @@ fn check_many_and_trajectory_agree() {
     let p = model.layout().len();
     let cfg = CheckConfig {
         trajectory: true,
-        ..CheckConfig::default()
+        ..base_cfg()
     };
     let norms = [NormSpec::L2, NormSpec::Linf, NormSpec::L1];
     let fast_cfg = with(Strategy::RowGeneration, &cfg);

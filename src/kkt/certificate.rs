@@ -3,11 +3,13 @@
 //!
 //! All numbers are recomputed in plain Rust from the LP's λ and v (see [`super`]); the JSON
 //! field names `norm, margin, kappa, kappa_lower_bound, eps_rel, eps2, eps_inf, delta,
-//! delta_rel, tau, support, lambda, block_balance, verdict` are a stable contract. Values
+//! delta_rel, tau, support, lambda, block_balance, verdict` are a stable contract (`tau_kkt`
+//! and `tau_search` were added later and read back as `null` from older records). Values
 //! that could not be computed (an `inconclusive` certificate after every solve failed) are
 //! NaN in Rust and `null` in JSON.
 
 use super::config::{LpBackend, LpForm, Strategy};
+use super::tau_search::TauSearch;
 use serde::{Deserialize, Serialize};
 
 /// The verdict for one norm.
@@ -153,6 +155,22 @@ pub struct Certificate {
     pub delta_rel: f64,
     /// τ used.
     pub tau: f64,
+    /// The smallest τ ∈ [0, τ_max] (τ_max = [`super::TAU_MAX`] = 0.5) at which this
+    /// certificate would be `kkt` — the same θ, norm, kink tolerance and thresholds, only τ
+    /// of ∂_τN(θ̃) = {v : N_*(v) ≤ 1, ⟨v, θ̃⟩ ≥ (1−τ)N(θ̃)} changed — to the resolution of
+    /// [`TauSearch`]: κ(τ_kkt) ≤ κ_kkt, and κ > κ_kkt at the largest τ tried below it
+    /// ([`TauSearch::tau_below`], at most a factor 1 + 2⁻⁴ smaller, or below 10⁻⁴).
+    /// `None` when the search did not run (`tau_search` is `None`) or found no τ ≤ τ_max
+    /// with κ ≤ κ_kkt (`tau_search` says which). `Some(0.0)`: `kkt` with the exact
+    /// subdifferential. Computed from κ before coincidence: a `coincident` certificate
+    /// reports the τ of its own κ.
+    #[serde(default, with = "crate::json_f64::option")]
+    pub tau_kkt: Option<f64>,
+    /// The τ search behind `tau_kkt`: every τ tried with its κ and certified lower bound,
+    /// and what is certified below `tau_kkt` (`None` when it did not run,
+    /// [`super::CheckConfig::tau_search`]).
+    #[serde(default)]
+    pub tau_search: Option<TauSearch>,
     /// {i : λ_i > 10⁻⁹ max λ}.
     pub support: Vec<usize>,
     /// λ_i ≥ 0, one per sample.

@@ -170,6 +170,75 @@ impl Strategy {
     }
 }
 
+/// Whether a certificate also reports the smallest τ at which it would be `kkt`
+/// (`CheckConfig::tau_search`; the search is in `kkt/tau_search.rs`, the result in
+/// [`super::Certificate::tau_kkt`] and [`super::Certificate::tau_search`]).
+///
+/// The search re-solves the κ LP at up to 9 other values of τ (each a full refinement loop
+/// with everything but τ fixed; cap [`super::TAU_MAX_SOLVES`]). Measured (release, 2 shared
+/// cores, Clarabel, time added to one certificate):
+///
+/// | problem | polyhedral norms (ℓ1, ℓ∞) | column-generation norms (ℓ2 at τ > 0, spectral, max-spectral, hybrid) |
+/// |---|---|---|
+/// | linear m = 40, p = 10 | +10–30 ms (×2–20) | ℓ2 +50–60 ms |
+/// | two-layer ReLU² k = 16, d = 10 (p = 176), m = 30, Adam(ε = 0) iterate, 20-round cap | ℓ∞ +0.36 s (×6) | ℓ2 +7 s, max-spectral +9.4 s, hybrid +10.6 s (×40–250: every τ > 0 runs into the round cap) |
+///
+/// So `Auto` searches where that is cheap: with the plain LP (never under row generation,
+/// which is chosen for p ≥ 1000 precisely because one LP is already expensive), and
+/// m·p ≤ [`TauSearchMode::AUTO_MAX_MP`] for polyhedral encodings, m·p ≤
+/// [`TauSearchMode::AUTO_MAX_MP_COLGEN`] when the encoding at τ > 0 needs column generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TauSearchMode {
+    /// Search when cheap (see above; the default).
+    #[default]
+    Auto,
+    /// Always search.
+    On,
+    /// Never search (`tau_kkt` and `tau_search` are `None`).
+    Off,
+}
+
+impl TauSearchMode {
+    /// Largest m·p (samples × parameters) for which `Auto` searches a norm whose encoding is
+    /// polyhedral (every block ℓ1 or ℓ∞): 10⁵, about 20× the two-layer case above (+0.4 s).
+    pub const AUTO_MAX_MP: usize = 100_000;
+    /// Largest m·p for which `Auto` searches a norm that needs column generation at τ > 0:
+    /// 10³, between the linear case (m·p = 400, +60 ms) and the two-layer one (5 280, +7–11 s).
+    pub const AUTO_MAX_MP_COLGEN: usize = 1_000;
+
+    /// Whether to search a certificate on m samples and p parameters that did
+    /// (`row_generation`) or did not run row generation, for a norm whose encoding at τ > 0
+    /// does (`column_generation`) or does not need column generation.
+    pub fn enabled(
+        self,
+        row_generation: bool,
+        m: usize,
+        p: usize,
+        column_generation: bool,
+    ) -> bool {
+        let cap = if column_generation {
+            Self::AUTO_MAX_MP_COLGEN
+        } else {
+            Self::AUTO_MAX_MP
+        };
+        match self {
+            TauSearchMode::Auto => !row_generation && m.saturating_mul(p) <= cap,
+            TauSearchMode::On => true,
+            TauSearchMode::Off => false,
+        }
+    }
+
+    /// `"auto"` / `"on"` / `"off"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TauSearchMode::Auto => "auto",
+            TauSearchMode::On => "on",
+            TauSearchMode::Off => "off",
+        }
+    }
+}
+
 /// Tolerances and solver choices of [`super::check`].
 ///
 /// Defaults and why:
@@ -207,7 +276,12 @@ impl Strategy {
 /// * `trajectory = true` — also compute the trajectory certificate (\[F\] Prop. A.13);
 /// * `strategy = Auto` — row generation over coordinates for p ≥ 1000, the plain LP below
 ///   (where an LP takes milliseconds anyway, and every existing suite keeps its exact LP);
-///   see [`Strategy`]; `row_batch = 0` — automatic row batches.
+///   see [`Strategy`]; `row_batch = 0` — automatic row batches;
+/// * `tau_search = Auto` — report [`super::Certificate::tau_kkt`], the smallest τ ∈ [0, 0.5]
+///   at which the certificate would be `kkt` (all else fixed; κ*(τ) is non-increasing and
+///   convex in τ, so a bisection finds it — `kkt/tau_search.rs`), wherever the extra ≤ 9
+///   solves are cheap ([`TauSearchMode`]). The theorem suite turns it off
+///   (`theorem_case::CaseCheck::tau_search`) to keep its run time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CheckConfig {
@@ -243,6 +317,8 @@ pub struct CheckConfig {
     /// automatic: n₀ = max(64, 2·active samples), at least 64 rows per round. Affects time
     /// only, never the certificate.
     pub row_batch: usize,
+    /// Search for the smallest τ at which the certificate is `kkt` ([`TauSearchMode`]).
+    pub tau_search: TauSearchMode,
 }
 
 impl Default for CheckConfig {
@@ -262,6 +338,7 @@ impl Default for CheckConfig {
             trajectory: true,
             strategy: Strategy::Auto,
             row_batch: 0,
+            tau_search: TauSearchMode::Auto,
         }
     }
 }

@@ -73,6 +73,11 @@ pub struct VerdictCell {
     pub kappa_max: f64,
     /// Smallest certified lower bound on κ.
     pub kappa_lower_bound_min: f64,
+    /// Largest τ_kkt ([`crate::kkt::Certificate::tau_kkt`]: the smallest τ at which the
+    /// certificate is `kkt`) over the seeds whose certificate ran the τ search; +∞ when one
+    /// of them is not `kkt` even at τ_max; `None` when none ran it (older records included).
+    #[serde(default, with = "crate::json_f64::option")]
+    pub tau_kkt_max: Option<f64>,
     /// Verdict counts (`kkt`, `not_kkt`, `inconclusive`, `coincident`).
     pub verdicts: BTreeMap<String, usize>,
 }
@@ -305,6 +310,11 @@ pub fn build(cfg: Option<&ExperimentConfig>, records: &[RunRecord]) -> Result<Re
                         .iter()
                         .map(|c| c.kappa_lower_bound)
                         .fold(f64::NAN, f64::min),
+                    tau_kkt_max: certs
+                        .iter()
+                        .filter(|c| c.tau_search.is_some())
+                        .map(|c| c.tau_kkt.unwrap_or(f64::INFINITY))
+                        .reduce(f64::max),
                     verdicts: counts,
                 });
             }

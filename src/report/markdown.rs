@@ -99,7 +99,7 @@ impl Report {
             o.push('\n');
         }
         if !self.verdicts.is_empty() {
-            o.push_str("## KKT verdicts of the final directions\n\nEach cell: mean ε_rel / smallest certified lower bound on κ / verdict (counts over the checked seeds; own = the optimizer's implicit norm, marked ★). κ_kkt and κ_not are the checker's thresholds.\n\n");
+            o.push_str("## KKT verdicts of the final directions\n\nEach cell: mean ε_rel / smallest certified lower bound on κ / verdict (counts over the checked seeds; own = the optimizer's implicit norm, marked ★), then, where the checker ran its τ search, the largest τ_kkt over the seeds (the smallest τ of ∂_τN at which the certificate is `kkt`; `>τ_max`: not even at τ = 0.5). κ_kkt and κ_not are the checker's thresholds.\n\n");
             let mut norms: Vec<String> = Vec::new();
             for v in &self.verdicts {
                 if !norms.contains(&v.norm) {
@@ -129,8 +129,13 @@ impl Report {
                                     .iter()
                                     .map(|(k, c)| format!("{k} {c}/{}", v.n))
                                     .collect();
+                                let tau = match v.tau_kkt_max {
+                                    None => String::new(),
+                                    Some(t) if t.is_finite() => format!(" / τ_kkt {}", num(t)),
+                                    Some(_) => " / τ_kkt >τ_max".into(),
+                                };
                                 o.push_str(&format!(
-                                    " {}{} / {} / {} |",
+                                    " {}{} / {} / {}{tau} |",
                                     if v.own { "★ " } else { "" },
                                     num(v.eps_rel_mean),
                                     num(v.kappa_lower_bound_min),

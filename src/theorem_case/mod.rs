@@ -40,7 +40,8 @@
 //! norms = ["l1", "l2", "linf"]           # norms to certify (spec strings)
 //! own = "l2"                             # the expected own norm, or "implicit"
 //! kappa_kkt = 0.01                       # optional CheckConfig overrides (also tau,
-//! kappa_not = 0.03                       # kink_tol, max_colgen_iters, colgen_tol)
+//! kappa_not = 0.03                       # kink_tol, max_colgen_iters, colgen_tol,
+//!                                        # tau_search: "off" unless given)
 //!
 //! [expect]                               # all optional; see `Expectations`
 //! stop = "target_reached"                # or "max_steps"

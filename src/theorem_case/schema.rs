@@ -6,7 +6,7 @@
 use super::assumptions::{AssumptionCheck, Status, TheoremId};
 use crate::data::DataConfig;
 use crate::error::{Error, Result};
-use crate::kkt::{CheckConfig, Verdict};
+use crate::kkt::{CheckConfig, TauSearchMode, Verdict};
 use crate::loss::Loss;
 use crate::maxmargin::MaxMarginNorm;
 use crate::models::{Init, ModelSpec};
@@ -89,6 +89,11 @@ pub struct CaseCheck {
     /// Override of [`CheckConfig::colgen_tol`].
     #[serde(default)]
     pub colgen_tol: Option<f64>,
+    /// Override of [`CheckConfig::tau_search`]. Default `off` here (not `auto`): the suite
+    /// checks every checkpoint of every case, and the search would multiply the time of
+    /// each polyhedral-norm certificate by ≈ 6 on the two-layer cases (`TauSearchMode`).
+    #[serde(default)]
+    pub tau_search: Option<TauSearchMode>,
     /// Also check θ at every checkpoint (default true).
     #[serde(default = "d_true")]
     pub at_checkpoints: bool,
@@ -378,6 +383,7 @@ impl TheoremCase {
     pub fn check_config(&self) -> CheckConfig {
         let mut cfg = CheckConfig {
             trajectory: self.check.trajectory,
+            tau_search: self.check.tau_search.unwrap_or(TauSearchMode::Off),
             ..CheckConfig::default()
         };
         if let Some(v) = self.check.kappa_kkt {
