@@ -36,7 +36,8 @@
 //!   10⁻²⁰ (\[M\] App. D) the gradients stay far above ε for any practical run and the
 //!   trajectory is in the ℓ∞ (sign-like) regime throughout. `implicit_norm` returns the
 //!   theorem's statement (ℓ2 for every ε > 0); note also that \[A\] proves it for Adam without
-//!   momentum with ε inside the square root, a close relative of this update.
+//!   momentum with ε inside the square root, a close relative of this update, which is
+//!   built in as `adam_wm` ([`super::AdamWm`]).
 
 use super::catalogue::{OptimizerEntry, OptimizerParams};
 use super::checks::{check_beta, check_eps};

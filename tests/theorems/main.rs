@@ -9,6 +9,7 @@
 //! | [`linear_steepest`] | [F] Thm 3.4, [M] Thm 3.2/3.3/3.6 with L = 1, against exact max-margin references |
 //! | [`adam_regimes`] | [M] Thm 3.6 (ε = 0 → ℓ∞) vs [A] Thm 7 (ε > 0 → ℓ2): the switch in one trace |
 //! | [`adagrad_weighted`] | [A] Thm 6, §6.2: AdaGrad's norm depends on the initialization, RMSProp's does not |
+//! | [`adaptive_a`] | [A] Thm 6, 7, 8 exactly (RMSProp, Adam (w/m), AdaGrad without momentum): certified other norms, own κ at a logarithmic rate, AdaGrad's weighted optimum far from ℓ2 |
 //! | [`two_layer`] | [M] Thm 3.3, Cor. 3.4, 3.5, Thm 3.6, 3.7, [F] §4.3 on two-layer ReLU² / ReLU nets |
 //! | [`soft_margin_monotone`] | [F] Thm 3.1, [M] Thm 3.1: the soft margin never decreases |
 //! | [`kappa_rates`] | how fast the own κ falls (no paper reports it): fitted rates, trend asserted |
@@ -26,6 +27,7 @@
 
 mod adagrad_weighted;
 mod adam_regimes;
+mod adaptive_a;
 mod common;
 mod kappa_rates;
 mod linear_steepest;
@@ -39,10 +41,11 @@ use std::collections::BTreeSet;
 /// The suites, i.e. the values `suite` may take in a case file.
 /// (The soft-margin suite has no cases of its own: it checks every normalized-steepest-descent
 /// case of the other suites.)
-const SUITES: [&str; 6] = [
+const SUITES: [&str; 7] = [
     "linear_steepest",
     "adam_regimes",
     "adagrad_weighted",
+    "adaptive_a",
     "two_layer",
     "muon_exact_vs_ns",
     "extra",
