@@ -245,3 +245,19 @@ pub fn trace_ratios(o: &CaseOutcome, norm: &str) -> Vec<(u64, f64)> {
         .map(|(s, m)| (s, m / g))
         .collect()
 }
+
+/// Least squares y ≈ a + b·x and the worst relative residual max_k |y_k − a − b x_k|/y_k.
+pub fn affine(xs: &[f64], ys: &[f64]) -> (f64, f64, f64) {
+    let n = xs.len() as f64;
+    let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
+    let sxy: f64 = xs.iter().zip(ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = xs.iter().map(|x| (x - mx) * (x - mx)).sum();
+    let b = sxy / sxx;
+    let a = my - b * mx;
+    let worst = xs
+        .iter()
+        .zip(ys)
+        .map(|(x, y)| ((y - a - b * x) / y).abs())
+        .fold(0.0, f64::max);
+    (a, b, worst)
+}

@@ -17,16 +17,10 @@ use crate::common::*;
 use implicit_bias::theorem_case::{CaseOutcome, KAPPA_FLOOR};
 use std::collections::BTreeMap;
 
-/// Least-squares slope of y against x.
+/// Least-squares slope of y against x (`common::affine`'s b).
 fn slope(pts: &[(f64, f64)]) -> f64 {
-    let n = pts.len() as f64;
-    let (mx, my) = (
-        pts.iter().map(|p| p.0).sum::<f64>() / n,
-        pts.iter().map(|p| p.1).sum::<f64>() / n,
-    );
-    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    sxy / sxx
+    let (xs, ys): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
+    affine(&xs, &ys).1
 }
 
 /// (p_L, p_t) of a case's own κ, or None with fewer than two usable points.
