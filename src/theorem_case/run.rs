@@ -7,7 +7,7 @@ use super::assumptions::{AssumptionCheck, Status, TheoremId};
 use super::schema::{mm_norm, OwnNorm, TheoremCase};
 use crate::data::Dataset;
 use crate::error::Result;
-use crate::kkt::{check_set, Certificate, Verdict};
+use crate::kkt::{check_set, kink_tol_flip, Certificate, KinkScan, Verdict};
 use crate::margin::hard_margin;
 use crate::maxmargin::max_margin;
 use crate::models::{Model, ModelSpec};
@@ -102,6 +102,11 @@ pub struct CaseOutcome {
     pub run: TrainResult,
     /// Order of the trace's margin columns.
     pub trace_norms: Vec<String>,
+    /// Kink-tolerance sensitivity of the own certificate at the final θ
+    /// ([`crate::kkt::kink_tol_flip`]: near-kink counts and verdicts over 10⁻⁹…10⁻¹, and the
+    /// largest tolerance at which the verdict flips), for models with kinks (ReLU, leaky
+    /// ReLU); `None` for smooth models or when the final θ could not be checked.
+    pub kink_scan: Option<KinkScan>,
     /// Violated expectations, one sentence each (empty = the case passes).
     pub failures: Vec<String>,
 }
@@ -239,11 +244,14 @@ impl TheoremCase {
         }
         let mut points = Vec::with_capacity(targets.len());
         let thetas: Vec<&[f64]> = targets.iter().map(|t| t.4).collect();
-        for (label, level, step, log_loss, theta) in targets {
+        let n_targets = targets.len();
+        let final_cfg = self.final_check_config();
+        for (k, (label, level, step, log_loss, theta)) in targets.into_iter().enumerate() {
+            let cfg = if k + 1 == n_targets { &final_cfg } else { &cfg };
             // Certificates in the order of the checked norms; a checker error (θ does not
             // separate the data, …) is recorded in the point, not returned.
             let (certificates, own, error) =
-                match check_set(model, data, theta, &setup.norms, own_spec.as_ref(), &cfg) {
+                match check_set(model, data, theta, &setup.norms, own_spec.as_ref(), cfg) {
                     Ok(set) => (set.certs, set.own, None),
                     Err(e) => (Vec::new(), None, Some(e.to_string())),
                 };
@@ -273,6 +281,16 @@ impl TheoremCase {
                 }
             }
         }
+
+        // How much the final own verdict rests on the Clarke relaxation at kinks.
+        let has_kinks = data.m() > 0
+            && model
+                .activation_pattern(&run.theta, &data.row(0))
+                .is_some();
+        let kink_scan = match (&own_spec, has_kinks) {
+            (Some(own), true) => kink_tol_flip(model, data, &run.theta, own, &final_cfg).ok(),
+            _ => None,
+        };
 
         // The theorem's assumptions, the run-time ones resolved on this run.
         let spec = ModelSpec::parse(&self.model.spec)?;
@@ -334,6 +352,7 @@ impl TheoremCase {
             margin_ratios,
             run,
             trace_norms,
+            kink_scan,
             failures,
         };
         let more = self.expectation_failures(&out);

@@ -89,9 +89,11 @@ pub struct CaseCheck {
     /// Override of [`CheckConfig::colgen_tol`].
     #[serde(default)]
     pub colgen_tol: Option<f64>,
-    /// Override of [`CheckConfig::tau_search`]. Default `off` here (not `auto`): the suite
-    /// checks every checkpoint of every case, and the search would multiply the time of
-    /// each polyhedral-norm certificate by ≈ 6 on the two-layer cases (`TauSearchMode`).
+    /// Override of [`CheckConfig::tau_search`] at every checked point. Unset: `off` at the
+    /// checkpoints (the suite checks every checkpoint of every case, and the search would
+    /// multiply the time of each polyhedral-norm certificate by ≈ 6 on the two-layer cases,
+    /// `TauSearchMode`) and `auto` at the final θ, so every final certificate where the
+    /// search is cheap reports its τ_kkt.
     #[serde(default)]
     pub tau_search: Option<TauSearchMode>,
     /// Also check θ at every checkpoint (default true).
@@ -405,6 +407,15 @@ impl TheoremCase {
             cfg.colgen_tol = v;
         }
         cfg
+    }
+
+    /// The checker configuration at the final θ: [`Self::check_config`] with
+    /// `tau_search = auto` unless the case sets it.
+    pub fn final_check_config(&self) -> CheckConfig {
+        CheckConfig {
+            tau_search: self.check.tau_search.unwrap_or(TauSearchMode::Auto),
+            ..self.check_config()
+        }
     }
 
     /// The spec strings of the checked norms, in order.

@@ -12,6 +12,8 @@
 //! | `margin`, `margin_ratios` | 3 significant digits ([`sig3`]): margins are trained quantities and do not move with the checker's rounding | `"9.83e-1"` |
 //! | `steps`, `stop` | exact | `200000`, `max_steps` |
 //! | `final_log10_loss`, `log10_loss` | log10 L, 3 significant digits | `"-1.00e3"` |
+//! | `tau_kkt` (certificates that ran the τ search: the final θ's, where it is cheap) | 2 significant digits; `"0"` when `kkt` at τ = 0, `">5.0e-1"` when no τ ≤ τ_max is | `"3.6e-2"` |
+//! | `kink_flip` (models with kinks) | the largest kink tolerance of 10⁻⁹…10⁻¹ at which the final own verdict flips, or `"none"` | `"1e-5"` |
 //!
 //! A tenth of a decade is a factor 1.26, so κ that jitters by a few per cent keeps its string
 //! except next to a rounding boundary; a verdict change always shows.
@@ -39,6 +41,10 @@ impl CaseOutcome {
                 .map(|(k, v)| (k.clone(), sig3(*v)))
                 .collect(),
             points: self.points.iter().map(PointSummary::from_point).collect(),
+            kink_flip: self.kink_scan.as_ref().map(|k| match k.flip {
+                Some(t) => format!("1e{}", t.log10().round()),
+                None => "none".into(),
+            }),
         }
     }
 }
@@ -59,6 +65,10 @@ pub struct NormSummary {
     pub log10_kappa_lb: String,
     /// log10 ε_rel (ε_rel = ‖r‖₂/N), one decimal.
     pub log10_eps_rel: String,
+    /// The smallest τ at which the certificate is `kkt`, 2 significant digits (`None`: the
+    /// τ search did not run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tau_kkt: Option<String>,
 }
 
 /// Rounded summary of one checked point.
@@ -108,6 +118,11 @@ impl NormSummary {
             log10_kappa: log10_1_floor(c.kappa, KAPPA_FLOOR),
             log10_kappa_lb: log10_1_floor(c.kappa_lower_bound, KAPPA_FLOOR),
             log10_eps_rel: log10_1_floor(c.eps_rel, KAPPA_FLOOR),
+            tau_kkt: c.tau_search.as_ref().map(|_| match c.tau_kkt {
+                Some(t) if t == 0.0 => "0".into(),
+                Some(t) => format!("{t:.1e}"),
+                None => format!(">{:.1e}", crate::kkt::TAU_MAX),
+            }),
         }
     }
 }
@@ -132,4 +147,8 @@ pub struct CaseSummary {
     pub margin_ratios: BTreeMap<String, String>,
     /// Checked points.
     pub points: Vec<PointSummary>,
+    /// The largest kink tolerance at which the final own verdict flips (models with kinks;
+    /// `"none"`: no flip on 10⁻⁹…10⁻¹).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kink_flip: Option<String>,
 }

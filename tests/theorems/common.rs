@@ -128,6 +128,9 @@ pub fn describe(o: &CaseOutcome) -> String {
                 c.lp.solve_seconds,
                 c.lp.rounds
             ));
+            if c.tau_search.is_some() {
+                s.push_str(&format!(" τ_kkt {}", tau_kkt(c)));
+            }
         }
         if let Some(c) = &p.own {
             if !p.certificates.iter().any(|x| x.norm == c.norm) {
@@ -153,6 +156,19 @@ pub fn describe(o: &CaseOutcome) -> String {
     for a in &o.assumptions {
         s.push_str(&format!("    {a}\n"));
     }
+    if let Some(k) = &o.kink_scan {
+        s.push_str(&format!(
+            "  kink tolerance (final own certificate): {} near-kinks and {} at {:.0e}; flips at {}; scan:",
+            k.configured.kinks,
+            k.configured.verdict,
+            k.configured.kink_tol,
+            k.flip.map_or("no tolerance of 1e-9..1e-1".into(), |t| format!("{t:.0e}"))
+        ));
+        for q in &k.points {
+            s.push_str(&format!(" {:.0e}:{}/{}/κ {:.1e}", q.kink_tol, q.kinks, q.verdict, q.kappa));
+        }
+        s.push('\n');
+    }
     if let Some(why) = &o.outside {
         s.push_str(&format!("  OUTSIDE THE ASSUMPTIONS (deliberate): {why}\n"));
     }
@@ -160,6 +176,14 @@ pub fn describe(o: &CaseOutcome) -> String {
         s.push_str(&format!("  FAILED: {f}\n"));
     }
     s
+}
+
+/// A certificate's τ_kkt as text: the τ, `0`, or `> τ_max` when no τ ≤ τ_max is `kkt`.
+pub fn tau_kkt(c: &implicit_bias::kkt::Certificate) -> String {
+    match c.tau_kkt {
+        Some(t) => format!("{t:.2e}"),
+        None => format!("> {}", implicit_bias::kkt::TAU_MAX),
+    }
 }
 
 /// Assert that no case has a failed expectation (all failures in one message).

@@ -12,6 +12,13 @@
 //! theorem's assumptions: the own κ at the final θ is below the own κ at the first checked
 //! point (p_L > 0). Cases marked `outside` are listed but not asserted (their theorem does
 //! not apply), and so are cases whose first checked κ is already at the noise floor.
+//!
+//! Two more columns are recorded, not asserted: **τ_kkt** of the own certificate at the final
+//! θ (the smallest τ at which it is `kkt`, `kkt::tau_search`; "–" where the `auto` search is
+//! skipped as too expensive — smooth norms on the nets — and ">5.0e-1" where no τ ≤ τ_max is
+//! `kkt`), and for models with kinks the **kink flip**: the largest kink tolerance of
+//! 10⁻⁹…10⁻¹ at which the final own verdict differs from the one at the configured 10⁻⁶
+//! (`kkt::kink_tol_flip`; "none" when it never does).
 
 use crate::common::*;
 use implicit_bias::theorem_case::{CaseOutcome, KAPPA_FLOOR};
@@ -48,7 +55,7 @@ fn own_kappa_falls_inside_the_assumptions_and_its_rate_is_recorded() {
     let outs = run_cases(&cases);
     let mut table: BTreeMap<String, BTreeMap<&str, String>> = BTreeMap::new();
     let mut md = String::from(
-        "| case | theorem | optimizer | model | own | κ first → final | p_L | p_t |\n|---|---|---|---|---|---|---|---|\n",
+        "| case | theorem | optimizer | model | own | κ first → final | p_L | p_t | τ_kkt (final) | kink flip |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
     let mut bad = Vec::new();
     for o in &outs {
@@ -63,8 +70,18 @@ fn own_kappa_falls_inside_the_assumptions_and_its_rate_is_recorded() {
         } else {
             ""
         };
+        let summary = o.summary();
+        let own_tau = summary.points.last().and_then(|p| {
+            let own = o.own.as_deref()?;
+            p.norms
+                .get(own)
+                .or_else(|| p.norms.get(&format!("own:{own}")))?
+                .tau_kkt
+                .clone()
+        });
+        let kink = summary.kink_flip.clone();
         md.push_str(&format!(
-            "| {}{mark} | {} | {} | {} | {} | {:.1e} → {:.1e} | {} | {} |\n",
+            "| {}{mark} | {} | {} | {} | {} | {:.1e} → {:.1e} | {} | {} | {} | {} |\n",
             o.name,
             o.theorem_id,
             o.optimizer,
@@ -74,6 +91,8 @@ fn own_kappa_falls_inside_the_assumptions_and_its_rate_is_recorded() {
             last,
             fmt(r.map(|r| r.0)),
             fmt(r.map(|r| r.1)),
+            own_tau.clone().unwrap_or_else(|| "–".into()),
+            kink.clone().unwrap_or_else(|| "–".into()),
         ));
         let mut row = BTreeMap::new();
         row.insert("theorem", o.theorem_id.to_string());
@@ -81,6 +100,12 @@ fn own_kappa_falls_inside_the_assumptions_and_its_rate_is_recorded() {
         row.insert("kappa_first", log_kappa(*first));
         row.insert("kappa_final", log_kappa(*last));
         row.insert("p_log_loss", format!("{:.1}", r.map_or(f64::NAN, |r| r.0)));
+        if let Some(t) = own_tau {
+            row.insert("tau_kkt", t);
+        }
+        if let Some(k) = kink {
+            row.insert("kink_flip", k);
+        }
         table.insert(o.name.clone(), row);
         if o.outside.is_none()
             && *first > KAPPA_FLOOR
