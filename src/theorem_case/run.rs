@@ -283,10 +283,8 @@ impl TheoremCase {
         }
 
         // How much the final own verdict rests on the Clarke relaxation at kinks.
-        let has_kinks = data.m() > 0
-            && model
-                .activation_pattern(&run.theta, &data.row(0))
-                .is_some();
+        let has_kinks =
+            data.m() > 0 && model.activation_pattern(&run.theta, &data.row(0)).is_some();
         let kink_scan = match (&own_spec, has_kinks) {
             (Some(own), true) => kink_tol_flip(model, data, &run.theta, own, &final_cfg).ok(),
             _ => None,

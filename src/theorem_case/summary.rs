@@ -119,7 +119,7 @@ impl NormSummary {
             log10_kappa_lb: log10_1_floor(c.kappa_lower_bound, KAPPA_FLOOR),
             log10_eps_rel: log10_1_floor(c.eps_rel, KAPPA_FLOOR),
             tau_kkt: c.tau_search.as_ref().map(|_| match c.tau_kkt {
-                Some(t) if t == 0.0 => "0".into(),
+                Some(0.0) => "0".into(),
                 Some(t) => format!("{t:.1e}"),
                 None => format!(">{:.1e}", crate::kkt::TAU_MAX),
             }),

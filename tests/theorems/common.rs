@@ -165,7 +165,10 @@ pub fn describe(o: &CaseOutcome) -> String {
             k.flip.map_or("no tolerance of 1e-9..1e-1".into(), |t| format!("{t:.0e}"))
         ));
         for q in &k.points {
-            s.push_str(&format!(" {:.0e}:{}/{}/κ {:.1e}", q.kink_tol, q.kinks, q.verdict, q.kappa));
+            s.push_str(&format!(
+                " {:.0e}:{}/{}/κ {:.1e}",
+                q.kink_tol, q.kinks, q.verdict, q.kappa
+            ));
         }
         s.push('\n');
     }
