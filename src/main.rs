@@ -154,6 +154,11 @@ enum Command {
         /// Multiply every case's step cap by this factor.
         #[arg(long, default_value_t = 1.0)]
         steps_factor: f64,
+        /// τ_kkt search for every certificate: auto (default; every polyhedral norm, and the
+        /// column-generation norms on the linear case), on (also those on the nets, +7–11 s
+        /// each), off.
+        #[arg(long, value_name = "MODE")]
+        tau_search: Option<String>,
         /// Machine-readable JSON output (the full report with every certificate).
         #[arg(long)]
         json: bool,
@@ -388,6 +393,7 @@ fn main() -> ExitCode {
             eta0,
             decay,
             steps_factor,
+            tau_search,
             json,
         } => cmd::which_norm::run(cmd::which_norm::Args {
             optimizer,
@@ -396,6 +402,7 @@ fn main() -> ExitCode {
             eta0,
             decay,
             steps_factor,
+            tau_search,
             json,
         }),
         Command::Maxmargin { data, norm, json } => maxmargin(data, &norm, json),
@@ -440,7 +447,7 @@ fn main() -> ExitCode {
                 cfg.kink_tol = t;
             }
             if let Some(mode) = tau_search {
-                match serde_json::from_value(serde_json::Value::String(mode.clone())) {
+                match implicit_bias::kkt::TauSearchMode::parse(&mode) {
                     Ok(v) => cfg.tau_search = v,
                     Err(_) => {
                         eprintln!("error: unknown --tau-search mode `{mode}` (auto, on, off)");

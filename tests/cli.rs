@@ -410,6 +410,29 @@ fn which_norm_command_names_the_norm() {
         serde_json::json!(["l2", "spectral", "max_spectral"])
     );
     assert_eq!(v["cases"].as_array().unwrap().len(), 1);
+    // Every norm row says whether its τ_kkt was searched; a named answer has no relaxed one.
+    for row in v["norms"].as_array().unwrap() {
+        assert!(row["tau_searched"].is_boolean(), "{row}");
+    }
+    assert!(v["relaxed"].is_null());
+    // `--tau-search on` searches every certificate (linf's τ_kkt on one case is a number).
+    let out = bin()
+        .args([
+            "which-norm",
+            "ngd",
+            "--cases",
+            "linear",
+            "--norm",
+            "linf",
+            "--tau-search",
+            "on",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let v = json_ok(&out);
+    assert_eq!(v["norms"][0]["tau_searched"], true);
+    assert!(v["cases"][0]["cells"][0]["certificate"]["tau_search"].is_object());
     // An inline table and a custom panel; the text table names the answer.
     let out = bin()
         .args([
@@ -473,6 +496,10 @@ fn which_norm_command_names_the_norm() {
         (
             vec!["which-norm", "ngd", "--steps-factor", "0"],
             "steps factor",
+        ),
+        (
+            vec!["which-norm", "ngd", "--tau-search", "maybe"],
+            "unknown τ search mode `maybe`",
         ),
     ] {
         let out = bin().args(&args).output().unwrap();

@@ -23,6 +23,8 @@ pub struct Args {
     pub decay: Option<f64>,
     /// Step-cap multiplier.
     pub steps_factor: f64,
+    /// τ search mode override (`auto`, `on`, `off`).
+    pub tau_search: Option<String>,
     /// JSON output.
     pub json: bool,
 }
@@ -62,6 +64,11 @@ pub fn run(a: Args) -> Result<()> {
     let opt = opt_cfg.build()?;
     let mut cfg = WhichNormConfig {
         steps_factor: a.steps_factor,
+        tau_search: a
+            .tau_search
+            .as_deref()
+            .map(implicit_bias::kkt::TauSearchMode::parse)
+            .transpose()?,
         ..WhichNormConfig::default()
     };
     if !a.cases.is_empty() {

@@ -229,6 +229,19 @@ impl TauSearchMode {
         }
     }
 
+    /// Parse `"auto"`, `"on"` or `"off"` (the CLI's `--tau-search`); any other string is a
+    /// config error naming the three.
+    pub fn parse(s: &str) -> Result<TauSearchMode> {
+        match s {
+            "auto" => Ok(TauSearchMode::Auto),
+            "on" => Ok(TauSearchMode::On),
+            "off" => Ok(TauSearchMode::Off),
+            _ => Err(crate::error::Error::Config(format!(
+                "unknown τ search mode `{s}` (auto, on, off)"
+            ))),
+        }
+    }
+
     /// `"auto"` / `"on"` / `"off"`.
     pub fn name(self) -> &'static str {
         match self {

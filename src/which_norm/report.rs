@@ -77,6 +77,14 @@ pub struct NormRow {
     pub max_kappa: f64,
     /// Largest certified lower bound on κ over the applicable cases.
     pub max_kappa_lower_bound: f64,
+    /// The largest τ_kkt over the applicable cases: at every τ ≥ this the norm is `kkt` on
+    /// every case ([`Certificate::tau_kkt`]). `None` when some applicable certificate did not
+    /// run the τ search or found no τ ≤ τ_max = 0.5 (see [`Self::tau_searched`]).
+    #[serde(with = "crate::json_f64::option")]
+    pub tau_kkt: Option<f64>,
+    /// Whether every applicable certificate ran the τ search (then `tau_kkt = None` means
+    /// some case is not `kkt` at any τ ≤ 0.5).
+    pub tau_searched: bool,
 }
 
 /// The answer.
@@ -90,6 +98,22 @@ pub enum Answer {
     Inconclusive,
     /// Every panel norm rejected.
     NoneOfPanel,
+}
+
+/// The answer at a relaxed τ ([`WhichNormReport::relaxed`]): the norm that is `kkt` on every
+/// case at the smallest relaxation, and how far the next norm is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelaxedAnswer {
+    /// The norm with the smallest [`NormRow::tau_kkt`].
+    pub norm: String,
+    /// Its τ_kkt: `kkt` on every case at every τ ≥ this.
+    pub tau: f64,
+    /// The next norm by τ_kkt among the searched ones, with its τ_kkt (`None`: no τ ≤ 0.5).
+    #[serde(default)]
+    pub runner_up: Option<(String, Option<f64>)>,
+    /// Panel norms whose τ_kkt is unknown on some case (the search did not run there:
+    /// `--tau-search on` runs it).
+    pub not_searched: Vec<String>,
 }
 
 /// Result of [`crate::which_norm::which_norm`].
@@ -107,6 +131,13 @@ pub struct WhichNormReport {
     pub answer: Answer,
     /// One or two sentences explaining the answer.
     pub explanation: String,
+    /// When no norm is named at the configured τ: the norm that becomes `kkt` on every case
+    /// at the smallest relaxation τ (module docs of [`crate::which_norm`]); `None` when a
+    /// norm is named or no searched norm is `kkt` everywhere at any τ ≤ 0.5. A diagnostic,
+    /// not an answer: it says how much relaxation the directions need, and by how much the
+    /// next norm needs more.
+    #[serde(default)]
+    pub relaxed: Option<RelaxedAnswer>,
 }
 
 impl WhichNormReport {
@@ -147,7 +178,7 @@ impl WhichNormReport {
         }
         s.push_str(&format!("{:<13}", "norm"));
         for c in &self.cases {
-            s.push_str(&format!(" {:>30}", c.case));
+            s.push_str(&format!(" {:>38}", c.case));
         }
         s.push_str("  status\n");
         for (i, row) in self.norms.iter().enumerate() {
@@ -156,17 +187,25 @@ impl WhichNormReport {
                 let cell = &c.cells[i];
                 let txt = match &cell.certificate {
                     Some(k) => format!(
-                        "{} {}",
+                        "{} {}{}",
                         kappa_with_bound(k.kappa, k.kappa_lower_bound),
-                        k.verdict.as_str()
+                        k.verdict.as_str(),
+                        match (&k.tau_search, k.tau_kkt) {
+                            (None, _) => String::new(),
+                            (Some(_), Some(t)) => format!(" τ{t:.1e}"),
+                            (Some(_), None) => " τ>0.5".to_string(),
+                        }
                     ),
                     None => "n/a".to_string(),
                 };
-                s.push_str(&format!(" {txt:>30}"));
+                s.push_str(&format!(" {txt:>38}"));
             }
             s.push_str(&format!("  {:?}\n", row.status).to_lowercase());
         }
-        s.push_str("(cells: κ (certified lower bound) verdict)\n");
+        s.push_str(
+            "(cells: κ (certified lower bound) verdict, and τ_kkt — the smallest τ at which the \
+             certificate is kkt — where the τ search ran)\n",
+        );
         s.push_str(&format!("answer: {}\n", self.explanation));
         s
     }
@@ -212,6 +251,15 @@ pub(super) fn decide(
                 .iter()
                 .map(|c| c.kappa_lower_bound)
                 .fold(f64::NAN, f64::max),
+            tau_kkt: if certs.is_empty() {
+                None
+            } else {
+                certs
+                    .iter()
+                    .map(|c| c.tau_kkt)
+                    .try_fold(0.0_f64, |m, t| t.map(|t| m.max(t)))
+            },
+            tau_searched: !certs.is_empty() && certs.iter().all(|c| c.tau_search.is_some()),
         });
     }
     let named: Vec<usize> = (0..panel.len())
@@ -259,8 +307,12 @@ pub(super) fn decide(
             format!(
                 "inconclusive — no panel norm is KKT on every case{}",
                 best.map(|b| format!(
-                    "; closest: {} (largest κ {:.3e}); longer training may decide it",
-                    b.norm, b.max_kappa
+                    "; closest: {} (largest κ {:.3e}{}); longer training may decide it",
+                    b.norm,
+                    b.max_kappa,
+                    b.tau_kkt
+                        .map(|t| format!(", kkt on every case from τ = {t:.2e}"))
+                        .unwrap_or_default()
                 ))
                 .unwrap_or_default()
             ),
@@ -272,6 +324,28 @@ pub(super) fn decide(
                 .to_string(),
         )
     };
+    let relaxed = match answer {
+        Answer::Named(_) => None,
+        _ => relaxed_answer(&rows),
+    };
+    let mut explanation = explanation;
+    if let Some(r) = &relaxed {
+        explanation.push_str(&format!(
+            "; relaxed: {} is kkt on every case from τ = {:.2e}",
+            r.norm, r.tau
+        ));
+        match &r.runner_up {
+            Some((n, Some(t))) => explanation.push_str(&format!(" (next: {n} from τ = {t:.2e})")),
+            Some((n, None)) => explanation.push_str(&format!(" (next: {n}, at no τ ≤ 0.5)")),
+            None => {}
+        }
+        if !r.not_searched.is_empty() {
+            explanation.push_str(&format!(
+                "; τ not searched for {} (--tau-search on)",
+                r.not_searched.join(", ")
+            ));
+        }
+    }
     WhichNormReport {
         optimizer,
         panel: panel.iter().map(|n| n.to_string()).collect(),
@@ -279,5 +353,69 @@ pub(super) fn decide(
         norms: rows,
         answer,
         explanation,
+        relaxed,
+    }
+}
+
+/// The norm with the smallest τ_kkt over the rows whose search ran on every case, the
+/// runner-up and the unsearched norms (`None` when no searched norm has a τ_kkt).
+fn relaxed_answer(rows: &[NormRow]) -> Option<RelaxedAnswer> {
+    let mut searched: Vec<&NormRow> = rows.iter().filter(|r| r.tau_searched).collect();
+    // Ascending τ_kkt, `None` (no τ ≤ 0.5) last.
+    searched.sort_by(|a, b| match (a.tau_kkt, b.tau_kkt) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    let best = searched.first()?;
+    let tau = best.tau_kkt?;
+    Some(RelaxedAnswer {
+        norm: best.norm.clone(),
+        tau,
+        runner_up: searched.get(1).map(|r| (r.norm.clone(), r.tau_kkt)),
+        not_searched: rows
+            .iter()
+            .filter(|r| !r.tau_searched && r.cases_applicable > 0)
+            .map(|r| r.norm.clone())
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(norm: &str, tau_kkt: Option<f64>, searched: bool) -> NormRow {
+        NormRow {
+            norm: norm.into(),
+            status: NormStatus::Rejected,
+            cases_applicable: 2,
+            max_kappa: 0.1,
+            max_kappa_lower_bound: 0.1,
+            tau_kkt,
+            tau_searched: searched,
+        }
+    }
+
+    #[test]
+    fn the_relaxed_answer_is_the_smallest_searched_tau_and_names_the_rest() {
+        let rows = [
+            row("l1", None, true),
+            row("l2", Some(0.01), false),
+            row("lp:3", Some(0.07), true),
+            row("linf", Some(0.036), true),
+        ];
+        let r = relaxed_answer(&rows).unwrap();
+        assert_eq!(r.norm, "linf");
+        assert_eq!(r.tau, 0.036);
+        assert_eq!(r.runner_up, Some(("lp:3".into(), Some(0.07))));
+        // l2's τ is unknown on some case: never the answer, listed as not searched.
+        assert_eq!(r.not_searched, vec!["l2".to_string()]);
+        // No searched norm is kkt at any τ ≤ 0.5: no relaxed answer.
+        assert_eq!(
+            relaxed_answer(&[row("l1", None, true), row("l2", Some(0.1), false)]),
+            None
+        );
     }
 }
