@@ -38,6 +38,7 @@
 //! ReLU/ReLU²/leaky ReLU (≈ 630 µs frozen), of which the elementwise passes are ≈ 60–80 µs;
 //! ReLU^q for other q pays for `sqrt`/`powf` (q = 1.5: ≈ 1 ms).
 
+use super::activation::with_activation;
 use super::linear::{ensure_vecs, signed_weights};
 use super::{Activation, Model, Workspace};
 use crate::data::Dataset;
@@ -314,63 +315,6 @@ impl Model for TwoLayer {
 fn matmul(dst: MatMut<'_, f64>, lhs: MatRef<'_, f64>, rhs: MatRef<'_, f64>) {
     crate::linalg::matmul_threaded(dst, lhs, rhs);
 }
-
-/// Run `$body` with `$sig` bound to a closure z ↦ (σ(z), σ'(z)) specialised to the
-/// activation, so the elementwise passes are monomorphised with no dispatch in the inner
-/// loop. Exponents 1.5, 2 and 3 avoid `powf` (≈ 15 ns per call): z^{1/2} = √z, z, z².
-macro_rules! with_activation {
-    ($act:expr, $sig:ident => $body:expr) => {
-        match $act {
-            Activation::Relu => {
-                let $sig = |z: f64| if z > 0.0 { (z, 1.0) } else { (0.0, 0.0) };
-                $body
-            }
-            Activation::ReluPow(q) if q == 2.0 => {
-                let $sig = |z: f64| {
-                    let p = z.max(0.0);
-                    (p * p, 2.0 * p)
-                };
-                $body
-            }
-            Activation::ReluPow(q) if q == 1.5 => {
-                let $sig = |z: f64| {
-                    let p = z.max(0.0);
-                    let r = p.sqrt();
-                    (p * r, 1.5 * r)
-                };
-                $body
-            }
-            Activation::ReluPow(q) if q == 3.0 => {
-                let $sig = |z: f64| {
-                    let p = z.max(0.0);
-                    let p2 = p * p;
-                    (p2 * p, 3.0 * p2)
-                };
-                $body
-            }
-            Activation::ReluPow(q) => {
-                let $sig = |z: f64| {
-                    if z > 0.0 {
-                        let p = z.powf(q - 1.0);
-                        (p * z, q * p)
-                    } else {
-                        (0.0, 0.0)
-                    }
-                };
-                $body
-            }
-            Activation::Quadratic => {
-                let $sig = |z: f64| (z * z, 2.0 * z);
-                $body
-            }
-            Activation::LeakyRelu(s) => {
-                let $sig = |z: f64| if z > 0.0 { (z, 1.0) } else { (s * z, s) };
-                $body
-            }
-        }
-    };
-}
-use with_activation;
 
 /// Margins pass (H read only): f_i += u_j σ(H_ij) over the columns j of H.
 #[inline(always)]
