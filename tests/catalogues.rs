@@ -206,6 +206,7 @@ fn model_and_activation_catalogues_are_the_parsers() {
             "two_layer_frozen" => "two_layer_frozen:relu_pow:2:k=4",
             "deep_linear" => "deep_linear:3",
             "diagonal_linear" => "diagonal_linear",
+            "mlp" => "mlp:relu_pow:2:k=8,8",
             other => panic!("model `{other}` has no example"),
         };
         let m = ModelSpec::parse(ex).unwrap_or_else(|e| panic!("{ex}: {e}"));

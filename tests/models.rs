@@ -58,6 +58,12 @@ model_conformance!(deep_linear_2, model_for("deep_linear:2"));
 model_conformance!(deep_linear_3, model_for("deep_linear:3"));
 model_conformance!(deep_linear_4_wide, model_for("deep_linear:4:k=5"));
 model_conformance!(diagonal_linear, model_for("diagonal_linear"));
+model_conformance!(mlp_relu, model_for("mlp:relu:k=4,3"));
+model_conformance!(mlp_relu_pow2, model_for("mlp:relu_pow:2:k=3,4"));
+model_conformance!(mlp_relu_pow15_deep, model_for("mlp:relu_pow:1.5:k=3,3,2"));
+model_conformance!(mlp_quadratic, model_for("mlp:quadratic:k=2,3"));
+model_conformance!(mlp_leaky_deep, model_for("mlp:leaky_relu:0.5:k=3,2,3"));
+model_conformance!(mlp_one_layer, model_for("mlp:relu:k=4"));
 
 /// The specs of the `model_conformance!` invocations above (keep in step: one line each).
 const ROSTER: &[&str] = &[
@@ -73,6 +79,12 @@ const ROSTER: &[&str] = &[
     "deep_linear:3",
     "deep_linear:4:k=5",
     "diagonal_linear",
+    "mlp:relu:k=4,3",
+    "mlp:relu_pow:2:k=3,4",
+    "mlp:relu_pow:1.5:k=3,3,2",
+    "mlp:quadratic:k=2,3",
+    "mlp:leaky_relu:0.5:k=3,2,3",
+    "mlp:relu:k=4",
 ];
 
 /// Every model family and every activation of the catalogues is in the conformance roster.
@@ -168,6 +180,14 @@ fn degrees_and_names() {
         ("deep_linear:3", 3.0),
         ("deep_linear:4:k=5", 4.0),
         ("diagonal_linear", 2.0),
+        // MLPs: L = 1 + a + ⋯ + a^D with a = deg σ (the degrees multiply through the layers).
+        ("mlp:relu:k=4", 2.0),
+        ("mlp:relu:k=4,3", 3.0),
+        ("mlp:leaky_relu:0.5:k=3,2,3", 4.0),
+        ("mlp:relu_pow:2:k=3,4", 7.0),
+        ("mlp:relu_pow:2:k=3,3,3", 15.0),
+        ("mlp:relu_pow:1.5:k=3,3,2", 1.0 + 1.5 + 2.25 + 3.375),
+        ("mlp:quadratic:k=2,3", 7.0),
     ];
     for (spec, l) in cases {
         let model = model_for(spec);
@@ -198,6 +218,10 @@ fn layouts() {
         "u[3], v[3]"
     );
     assert_eq!(model_for("linear").layout().describe(), "theta[3]");
+    assert_eq!(
+        model_for("mlp:relu:k=4,2,5").layout().describe(),
+        "W1[4×3], W2[2×4], W3[5×2], u[5]"
+    );
 }
 
 #[test]
@@ -461,6 +485,9 @@ fn spec_round_trips() {
         "deep_linear:2",
         "deep_linear:5:k=7",
         "diagonal_linear",
+        "mlp:relu:k=16",
+        "mlp:relu_pow:2:k=16,16",
+        "mlp:leaky_relu:0.1:k=8,4,2,1",
     ] {
         let spec = ModelSpec::parse(s).unwrap();
         assert_eq!(spec.to_string(), s);
@@ -532,7 +559,13 @@ fn spec_errors_are_clear() {
         ("deep_linear:3:w=2", "deep_linear:<D>"),
         ("deep_linear:3:k=0", "k must be ≥ 1"),
         ("linear:3", "takes no arguments"),
-        ("mlp", "unknown model `mlp`"),
+        ("mlp", "mlp:<activation>:k=<k1>,<k2>"),
+        ("mlp:relu", "mlp:<activation>:k=<k1>,<k2>"),
+        ("mlp:relu:k=4,0", "every hidden width must be ≥ 1"),
+        ("mlp:relu:k=4,,3", "not a non-negative integer"),
+        ("mlp:relu:k=", "not a non-negative integer"),
+        ("mlp:swish:k=3", "unknown activation `swish`"),
+        ("mlp7", "unknown model `mlp7`"),
     ];
     for (s, needle) in cases {
         let err = ModelSpec::parse(s).unwrap_err();
@@ -559,9 +592,11 @@ fn spec_errors_are_clear() {
         "two_layer:relu:k=2",
         "deep_linear:2",
         "diagonal_linear",
+        "mlp:relu:k=2,2",
     ] {
         assert!(ModelSpec::parse(s).unwrap().build(0, None).is_err(), "{s}");
     }
+    assert!(implicit_bias::models::Mlp::try_new(Activation::Relu, &[], 3).is_err());
     assert!(TwoLayer::try_new(Activation::ReluPow(0.5), 2, 2).is_err());
 }
 

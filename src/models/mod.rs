@@ -7,10 +7,11 @@
 //! | [`TwoLayer`] with u frozen (only W trained, \[F\] §4.3) | `two_layer_frozen:<act>:k=<k>` | deg σ |
 //! | [`DeepLinear`] f = w_Dᵀ W_{D−1} ⋯ W_1 x | `deep_linear:<D>` | D |
 //! | [`DiagonalLinear`] f = ⟨u⊙u − v⊙v, x⟩ | `diagonal_linear` | 2 |
+//! | [`Mlp`] f = uᵀσ(W_D σ(⋯ σ(W_1 x))) | `mlp:<act>:k=<k1>,…,<kD>` | 1 + a + ⋯ + a^D, a = deg σ |
 //!
 //! The training loop only needs the *batched* path ([`Model::margins`] and
 //! [`Model::weighted_gradient`]), which the two-layer net computes with matrix–matrix
-//! products (nalgebra GEMM); the per-sample path ([`Model::forward`], [`Model::gradient`]) is
+//! products (faer GEMM), as does the MLP; the per-sample path ([`Model::forward`], [`Model::gradient`]) is
 //! the reference the property suites compare against.
 //!
 //! **Kinks.** ReLU and leaky ReLU are not differentiable at 0. The crate uses the fixed
@@ -27,6 +28,7 @@ mod deep_linear;
 mod diagonal_linear;
 pub mod init;
 mod linear;
+mod mlp;
 mod spec;
 mod two_layer;
 
@@ -35,6 +37,7 @@ pub use deep_linear::DeepLinear;
 pub use diagonal_linear::DiagonalLinear;
 pub use init::Init;
 pub use linear::Linear;
+pub use mlp::Mlp;
 pub use spec::ModelSpec;
 pub use two_layer::TwoLayer;
 

@@ -9,13 +9,14 @@
 //! | `two_layer_frozen:<act>:k=<k>` | uᵀσ(Wx), u frozen at initialization (\[F\] §4.3) | deg σ |
 //! | `deep_linear:<D>` / `deep_linear:<D>:k=<k>` | wᵀW_{D−1}⋯W_1x, width k (default d) | D |
 //! | `diagonal_linear` | ⟨u⊙u − v⊙v, x⟩ | 2 |
+//! | `mlp:<act>:k=<k1>,…,<kD>` | uᵀσ(W_D σ(⋯ σ(W_1 x))), D ≥ 1 hidden layers | 1 + a + ⋯ + a^D (a = deg σ) |
 //!
 //! `<act>` is an [`Activation`] spec and may itself contain `:` (`relu_pow:2`,
 //! `leaky_relu:0.5`): the trailing `:k=<k>` is split off first, so
 //! `two_layer:relu_pow:2:k=64` is ReLU² with width 64.
 
 use super::init::initialize;
-use super::{Activation, DeepLinear, DiagonalLinear, Init, Linear, Model, TwoLayer};
+use super::{Activation, DeepLinear, DiagonalLinear, Init, Linear, Mlp, Model, TwoLayer};
 use crate::error::{Error, Result};
 use crate::params::Layout;
 use std::fmt;
@@ -48,6 +49,13 @@ pub enum ModelSpec {
     },
     /// f = ⟨u⊙u − v⊙v, x⟩.
     DiagonalLinear,
+    /// f = uᵀσ(W_D σ(⋯ σ(W_1 x))) with hidden widths k_1 … k_D (D ≥ 1).
+    Mlp {
+        /// The activation σ (every hidden layer).
+        activation: Activation,
+        /// Hidden widths k_1 … k_D.
+        widths: Vec<usize>,
+    },
 }
 
 /// The model catalogue — the single table behind [`ModelSpec::parse`]'s "expected one of"
@@ -74,6 +82,11 @@ const SPECS: &[(&str, &str, &str)] = &[
         "diagonal_linear",
         "⟨u⊙u − v⊙v, x⟩, L = 2",
     ),
+    (
+        "mlp",
+        "mlp:<act>:k=<k1>,…,<kD>",
+        "uᵀσ(W_D σ(⋯ σ(W_1 x))), D ≥ 1 hidden layers, no biases; L = 1 + a + ⋯ + a^D (a = deg σ)",
+    ),
 ];
 
 /// Parse a positive integer field of a spec.
@@ -86,8 +99,8 @@ fn parse_count(spec: &str, s: &str, what: &str) -> Result<usize> {
 impl ModelSpec {
     /// The homogeneity degree L of the model this spec builds (f(x; cθ) = c^L f(x; θ)),
     /// without building it: 1 for `linear`, deg σ + 1 for `two_layer`, deg σ for
-    /// `two_layer_frozen`, D for `deep_linear:<D>`, 2 for `diagonal_linear` (tested equal to
-    /// [`Model::degree`] of the built model).
+    /// `two_layer_frozen`, D for `deep_linear:<D>`, 2 for `diagonal_linear`, 1 + a + ⋯ + a^D
+    /// for `mlp` with a = deg σ (tested equal to [`Model::degree`] of the built model).
     pub fn degree(&self) -> f64 {
         match self {
             ModelSpec::Linear => 1.0,
@@ -96,6 +109,7 @@ impl ModelSpec {
             } => activation.degree() + if *frozen { 0.0 } else { 1.0 },
             ModelSpec::DeepLinear { depth, .. } => *depth as f64,
             ModelSpec::DiagonalLinear => 2.0,
+            ModelSpec::Mlp { activation, widths } => Mlp::degree_of(*activation, widths.len()),
         }
     }
 
@@ -141,6 +155,25 @@ impl ModelSpec {
                     k,
                     frozen: head == "two_layer_frozen",
                 })
+            }
+            "mlp" => {
+                let usage = "expected `mlp:<activation>:k=<k1>,<k2>,…`";
+                let rest = rest.ok_or_else(|| Error::spec(spec, usage))?;
+                let (act, ks) = rest
+                    .rsplit_once(":k=")
+                    .ok_or_else(|| Error::spec(spec, usage))?;
+                let activation = Activation::parse(act).map_err(|e| match e {
+                    Error::Spec { reason, .. } => Error::spec(spec, reason),
+                    other => other,
+                })?;
+                let widths = ks
+                    .split(',')
+                    .map(|k| parse_count(spec, k, "width k"))
+                    .collect::<Result<Vec<usize>>>()?;
+                if widths.contains(&0) {
+                    return Err(Error::spec(spec, "every hidden width must be ≥ 1"));
+                }
+                Ok(ModelSpec::Mlp { activation, widths })
             }
             "deep_linear" => {
                 let usage = "expected `deep_linear:<D>` or `deep_linear:<D>:k=<width>`";
@@ -193,6 +226,10 @@ impl ModelSpec {
             }
         }
         Ok(match *self {
+            ModelSpec::Mlp {
+                activation,
+                ref widths,
+            } => Box::new(Mlp::try_new(activation, widths, d)?),
             ModelSpec::Linear => Box::new(Linear::try_new(d)?),
             ModelSpec::DiagonalLinear => Box::new(DiagonalLinear::try_new(d)?),
             ModelSpec::DeepLinear { depth, width } => Box::new(DeepLinear::new(depth, d, width)?),
@@ -258,6 +295,10 @@ impl fmt::Display for ModelSpec {
                     "two_layer"
                 };
                 write!(f, "{family}:{activation}:k={k}")
+            }
+            ModelSpec::Mlp { activation, widths } => {
+                let ks: Vec<String> = widths.iter().map(|k| k.to_string()).collect();
+                write!(f, "mlp:{activation}:k={}", ks.join(","))
             }
             ModelSpec::DeepLinear { depth, width: None } => write!(f, "deep_linear:{depth}"),
             ModelSpec::DeepLinear {

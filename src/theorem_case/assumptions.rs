@@ -159,7 +159,9 @@ fn smoothness(spec: &ModelSpec) -> (bool, bool) {
         ModelSpec::Linear | ModelSpec::DeepLinear { .. } | ModelSpec::DiagonalLinear => {
             (true, true)
         }
-        ModelSpec::TwoLayer { activation, .. } => act(activation),
+        ModelSpec::TwoLayer { activation, .. } | ModelSpec::Mlp { activation, .. } => {
+            act(activation)
+        }
     }
 }
 

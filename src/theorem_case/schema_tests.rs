@@ -182,6 +182,8 @@ fn spec_degree_is_the_models_degree() {
         "two_layer:quadratic:k=2",
         "deep_linear:3",
         "diagonal_linear",
+        "mlp:relu:k=3,2",
+        "mlp:relu_pow:2:k=3,3,2",
     ] {
         let s = ModelSpec::parse(spec).unwrap();
         let (m, _) = s.instantiate(3, &Init::default(), 0).unwrap();
