@@ -55,6 +55,7 @@
 //! own_kappa_step_factor = 0.5            # trend: κ_k ≤ 0.5·κ_(k−1) over the checked points
 //! own_kappa_final_over_first = 0.1       # trend: final own κ ≤ 0.1 × the first one
 //! other_kappa_floor = 0.03               # others' lower bounds ≥ this at every point
+//! soft_margin_tolerance = 1e-4           # largest relative γ̃ drop the soft-margin suite accepts
 //! ```
 //!
 //! `own = "implicit"` takes the norm the optimizer reports with its final state

@@ -194,6 +194,13 @@ pub struct Expectations {
     /// bound ≥ this floor.
     #[serde(default)]
     pub other_kappa_floor: Option<f64>,
+    /// The largest relative decrease of the own-norm soft margin γ̃ between consecutive trace
+    /// points (after L < ℓ(0)) that the soft-margin suite (`tests/theorems/
+    /// soft_margin_monotone.rs`) accepts for this case; unset: its default 1e-9 (rounding
+    /// only). \[F\] Thm 3.1 / \[M\] Thm 3.1 are about the *flow*; a case whose discrete steps
+    /// measurably lower γ̃ states the measured drop and its reason next to this key.
+    #[serde(default)]
+    pub soft_margin_tolerance: Option<f64>,
 }
 
 /// One theorem case (see the module docs for the file format).

@@ -96,7 +96,8 @@ fn soft_margin_of_the_own_norm_never_decreases_after_separation() {
             o.trace_norms[i],
             pts.len()
         );
-        if worst < -TOL {
+        let tol = c.expect.soft_margin_tolerance.unwrap_or(TOL);
+        if worst < -tol {
             bad.push(format!(
                 "{}: soft margin drops by {:.3e} (relative) at step {at}",
                 o.name, -worst
