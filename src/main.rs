@@ -80,11 +80,14 @@ enum Command {
         /// Parameter file, by extension: .json ({"theta": [...]} or {"blocks": {name: {shape,
         /// data}}}), .npy (one array: a flat θ, or the block of a single-block model), .npz or
         /// .safetensors (named tensors; f64, f32, f16, bf16). PyTorch's `0.weight`/`2.weight`
-        /// are recognised for two-layer models. Formats: docs of `implicit_bias::params_io`.
+        /// (…/`4.weight`, …) are recognised for two-layer nets and MLPs. Formats: docs of
+        /// `implicit_bias::params_io`.
         #[arg(long)]
         params: PathBuf,
         /// Rename the file's tensors to the model's blocks: `block=tensor,…`
-        /// (e.g. `W=0.weight,u=2.weight`); unmapped tensors keep their names.
+        /// (e.g. `W=0.weight,u=2.weight`); unmapped tensors keep their names. `tensor:T`
+        /// transposes a 2-D tensor (JAX/Flax kernels are stored (in, out)), `tensor:N` keeps
+        /// it; a tensor named `…kernel` needs one of the two.
         #[arg(long)]
         map: Option<String>,
         /// Norm to check (repeatable): l1, l2, linf, lp:<p>, spectral, max_spectral,

@@ -42,14 +42,17 @@
 //!
 //! The model's block names are those of its layout: `linear`: `theta`; `two_layer:…`:
 //! `W` (k×d), `u` (k); `two_layer_frozen:…`: `W`, plus the fixed output weights `u` read
-//! from the same file; `deep_linear:D`: `W1`, …, `W{D−1}`, `w`; `diagonal_linear`: `u`, `v`.
+//! from the same file; `deep_linear:D`: `W1`, …, `W{D−1}`, `w`; `diagonal_linear`: `u`, `v`;
+//! `mlp:<act>:k=k1,…,kD`: `W1` (k1×d), `W2` (k2×k1), …, `WD`, `u` (kD).
 //! Tensors are matched to blocks by name, in this order:
 //!
-//! 1. an explicit map, `--map W=0.weight,u=2.weight` ([`apply_map`]);
+//! 1. an explicit map, `--map W=0.weight,u=2.weight` ([`apply_map`]); `tensor:T` transposes
+//!    a tensor (JAX/Flax `kernel`s are stored (in, out); a `…kernel` needs `:T` or `:N`);
 //! 2. otherwise, when no tensor already carries a block name, PyTorch names are recognised
-//!    for two-layer models: `0.weight` → `W` and `2.weight` → `u`, the `state_dict()` of
-//!    `nn.Sequential(nn.Linear(d, k, bias=False), act, nn.Linear(k, 1, bias=False))`
-//!    (also under a common prefix, `net.0.weight`/`net.2.weight`); and a file holding exactly
+//!    for two-layer models and MLPs: `0.weight` → `W` and `2.weight` → `u`, the `state_dict()` of
+//!    `nn.Sequential(nn.Linear(d, k, bias=False), act, nn.Linear(k, 1, bias=False))`, and
+//!    `0.weight`, `2.weight`, `4.weight`, … → `W1`, `W2`, …, `u` for `mlp:…` (also under a
+//!    common prefix, `net.0.weight`/`net.2.weight`); and a file holding exactly
 //!    one tensor is the block of a single-block model (`weight` of
 //!    `nn.Linear(d, 1, bias=False)` for `linear`).
 //!
@@ -199,9 +202,9 @@ pub fn model_and_theta(
     raw: &RawParams,
 ) -> Result<(Box<dyn Model>, Vec<f64>)> {
     let frozen = spec.is_frozen();
-    let two_layer = matches!(spec, ModelSpec::TwoLayer { .. });
+    let sequential = matches!(spec, ModelSpec::TwoLayer { .. } | ModelSpec::Mlp { .. });
     match raw {
-        RawParams::Blocks(b) => blocks_to_theta(spec, d, b.clone(), frozen, two_layer),
+        RawParams::Blocks(b) => blocks_to_theta(spec, d, b.clone(), frozen, sequential),
         _ if frozen => Err(Error::Params(format!(
             "frozen two-layer net `{spec}`: give named tensors W and u (u = the fixed output \
              weights) in a .json \"blocks\", .npz or .safetensors file"
@@ -252,7 +255,7 @@ fn blocks_to_theta(
     d: usize,
     tensors: BTreeMap<String, (Vec<usize>, Vec<f64>)>,
     frozen: bool,
-    two_layer: bool,
+    sequential: bool,
 ) -> Result<(Box<dyn Model>, Vec<f64>)> {
     // The names the model reads: its layout, plus the fixed `u` of a frozen net.
     let (probe_layout, needs) = match spec {
@@ -279,7 +282,7 @@ fn blocks_to_theta(
         }
     };
     let wanted: Vec<String> = probe_layout.iter().map(|(n, _)| n.clone()).collect();
-    let t = map::auto_rename(tensors, &wanted, two_layer, !frozen && wanted.len() == 1);
+    let t = map::auto_rename(tensors, &wanted, sequential, !frozen && wanted.len() == 1);
     let extra: Vec<&String> = t.keys().filter(|k| !wanted.contains(k)).collect();
     if let Some(b) = extra.iter().find(|k| map::is_bias(k)) {
         return Err(Error::Params(format!(
