@@ -99,6 +99,7 @@ pub mod list;
 pub mod loss;
 pub mod margin;
 pub mod maxmargin;
+pub mod minibatch;
 pub mod models;
 pub mod norms;
 pub mod numfmt;

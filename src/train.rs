@@ -1,4 +1,4 @@
-//! The full-batch training loop and its trace.
+//! The training loop (full batch, or mini-batch with `batch_size`) and its trace.
 //!
 //! Each step t = 1, 2, …:
 //! 1. q_i = y_i f(x_i; θ_{t−1}) (batched, [`Model::margins`]);
@@ -8,6 +8,14 @@
 //!    [`ScaledGrad`];
 //! 4. θ_t = θ_{t−1} + Δθ with Δθ from [`Optimizer::update`] and η = η(t) from the
 //!    [`Schedule`].
+//!
+//! **Mini-batch** (`batch_size = b < m`): step 3 uses the unbiased estimate
+//! ∇̂L = (m/b)·Σ_{i∈B} ℓ'(q_i) y_i ∇f(x_i; θ) on a batch B from the seeded epoch-wise sampler
+//! of [`crate::minibatch`] (every optimizer then sees a stochastic gradient; GD becomes SGD).
+//! Steps 1–2 still evaluate the *full* data every step, so the loss, the stop rules, the
+//! checkpoints and the trace are those of the full problem (and the trace's alignment uses the
+//! full gradient); a batch whose gradient is exactly 0 while the full one is not leaves θ
+//! unchanged for that step. b ≥ m is the full-batch path, bit-identical to no `batch_size`.
 //!
 //! Training stops at the first of: log L ≤ `target_log_loss`, `max_steps`, `time_limit_secs`,
 //! or a failure that is detected and reported instead of looping forever (non-finite loss
@@ -53,6 +61,10 @@ pub struct TrainConfig {
     pub checkpoint_log_losses: Vec<f64>,
     /// Keep θ at every trace point (for cosine-to-last-iterate curves; costs p floats per point).
     pub keep_iterates: bool,
+    /// Mini-batch size b (module docs); `None` or b ≥ m: full batch.
+    pub batch_size: Option<usize>,
+    /// Seed of the mini-batch sampler (unused for full batch).
+    pub batch_seed: u64,
 }
 
 impl Default for TrainConfig {
@@ -66,6 +78,8 @@ impl Default for TrainConfig {
             trace_per_decade: 10,
             checkpoint_log_losses: Vec::new(),
             keep_iterates: false,
+            batch_size: None,
+            batch_seed: 0,
         }
     }
 }
@@ -303,8 +317,8 @@ fn find_dead_sample(model: &dyn Model, data: &Dataset, theta: &[f64], q: &[f64])
 /// An upper estimate of the memory [`train_observed`] allocates, in bytes: θ, Δθ, the
 /// candidate θ + Δθ and the gradient (4p), optimizer buffers (≤ 4p), the margins and
 /// weights (2m), the model's workspace (≤ 3 m×(⌈p/d⌉ + 1): the two-layer net's m × k
-/// activations), and the iterates kept at the trace points when `keep_iterates` is set
-/// (≤ (trace_per_decade + 1) per decade of steps, each p floats).
+/// activations), the iterates kept at the trace points when `keep_iterates` is set
+/// (≤ (trace_per_decade + 1) per decade of steps, each p floats), and the mini-batch buffers.
 pub fn training_bytes(p: usize, m: usize, d: usize, cfg: &TrainConfig) -> u128 {
     let (p, m) = (p as u128, m as u128);
     let hidden = p.div_ceil(d.max(1) as u128) + 1;
@@ -314,7 +328,16 @@ pub fn training_bytes(p: usize, m: usize, d: usize, cfg: &TrainConfig) -> u128 {
     } else {
         0
     };
-    let floats = 8 * p + 2 * m + 3 * m * hidden + iterates * p;
+    // A mini-batch run adds its batch (b × d features, b labels), margins, weights, a
+    // workspace for b samples and the full gradient's direction (p).
+    let batch = match cfg.batch_size {
+        Some(b) if (b as u128) < m => {
+            let b = b as u128;
+            b * (d as u128 + 3) + 3 * b * hidden + p
+        }
+        _ => 0,
+    };
+    let floats = 8 * p + 2 * m + 3 * m * hidden + iterates * p + batch;
     crate::resources::f64_bytes(floats)
 }
 
@@ -397,6 +420,16 @@ pub fn train_observed(
     levels.sort_by(|a, b| b.partial_cmp(a).unwrap_or(std::cmp::Ordering::Equal));
     let mut next_level = 0usize;
     let mut dead: Option<(usize, u64)> = None;
+    let mut batching = match cfg.batch_size {
+        Some(b) => crate::minibatch::MiniBatch::new(model, data, b, cfg.batch_seed)?,
+        None => None,
+    };
+    // The full gradient's direction at trace steps of a mini-batch run (for the alignment).
+    let mut full_dir = if batching.is_some() {
+        vec![0.0; p]
+    } else {
+        Vec::new()
+    };
 
     let mut steps: u64 = 0;
     let stop;
@@ -430,8 +463,14 @@ pub fn train_observed(
         let tracing = is_trace_step(steps, cfg.trace_per_decade);
         let finishing = reached || out_of_steps || out_of_time;
 
-        // Gradient: s = Σ w_i y_i ∇f(x_i); −∇L = e^{c} s.
-        model.weighted_gradient(&theta, data, &w, &mut ws, &mut s);
+        // Gradient: s = Σ w_i y_i ∇f(x_i); −∇L = e^{c} s (a batch estimate when batching).
+        let c = match batching.as_mut() {
+            None => {
+                model.weighted_gradient(&theta, data, &w, &mut ws, &mut s);
+                c
+            }
+            Some(mb) => mb.gradient(model, data, loss, &theta, &mut s),
+        };
         // max_j |s_j| (NaN ignored, as `f64::max` does; exact in any order).
         let smax = crate::params::max_abs(&s);
         if !smax.is_finite() {
@@ -443,6 +482,23 @@ pub fn train_observed(
                 *v /= smax;
             }
         }
+        // Mini-batch: the full gradient where the trace or the stuck test needs it.
+        let full_max = if batching.is_some() && (tracing || finishing || smax == 0.0) {
+            model.weighted_gradient(&theta, data, &w, &mut ws, &mut full_dir);
+            let fm = crate::params::max_abs(&full_dir);
+            if fm > 0.0 && fm.is_finite() {
+                for v in full_dir.iter_mut() {
+                    *v /= fm;
+                }
+            }
+            Some(fm)
+        } else {
+            None
+        };
+        let (dir_for_trace, gmax) = match full_max {
+            Some(fm) => (&full_dir[..], fm),
+            None => (&s[..], smax),
+        };
         if tracing || finishing {
             let lr_next = cfg.schedule.lr(steps + 1);
             trace.push(record(
@@ -454,7 +510,7 @@ pub fn train_observed(
                 &theta,
                 &q,
                 log_loss,
-                (smax > 0.0).then_some(&s[..]),
+                (gmax > 0.0).then_some(dir_for_trace),
                 lr_next,
             ));
             if cfg.keep_iterates {
@@ -489,6 +545,11 @@ pub fn train_observed(
         if out_of_time {
             stop = StopReason::TimeLimit;
             break;
+        }
+        if smax == 0.0 && gmax > 0.0 {
+            // A mini-batch with zero gradient while the full one is not: no move this step.
+            steps += 1;
+            continue;
         }
         if smax == 0.0 {
             if let Some(i) = find_dead_sample(model, data, &theta, &q) {

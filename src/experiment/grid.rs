@@ -44,6 +44,9 @@ fn sanitize(s: &str) -> String {
         .collect()
 }
 
+/// Seed offset of a run's mini-batch sampler relative to its initialization seed.
+pub const BATCH_SEED_XOR: u64 = 0xB5AD_4ECE_DA1C_E2A9;
+
 impl ExperimentConfig {
     /// The grid in a fixed order: model spec, then run, then seed. Results and files follow
     /// this order whatever the number of threads.
@@ -54,7 +57,7 @@ impl ExperimentConfig {
         for (si, spec) in specs.iter().enumerate() {
             for (ri, run) in self.runs.iter().enumerate() {
                 for &seed in &self.train.seeds {
-                    let label = run.label();
+                    let label = run.label_for(&self.train);
                     let file_stem = if multi {
                         format!("{label}-{}-{seed}", sanitize(spec))
                     } else {
@@ -121,6 +124,9 @@ pub fn run_one(
         trace_per_decade: cfg.train.trace_per_decade,
         checkpoint_log_losses: Vec::new(),
         keep_iterates: true,
+        batch_size: run.batch(&cfg.train),
+        // The sampler's stream: the run's seed, decorrelated from the initialization's.
+        batch_seed: seed ^ BATCH_SEED_XOR,
     };
     let mut res = crate::train::train_observed(
         model.as_ref(),
@@ -189,7 +195,7 @@ pub fn run_one(
         }
     }
     Ok(RunRecord {
-        label: run.label(),
+        label: run.label_for(&cfg.train),
         seed,
         optimizer: run.optimizer.clone(),
         schedule,
@@ -301,9 +307,10 @@ pub fn preflight(
         }
         for r in &cfg.runs {
             r.optimizer.build()?.init(layout).map_err(|e| match e {
-                Error::Config(msg) => {
-                    Error::Config(format!("run `{}` on model `{sp}`: {msg}", r.label()))
-                }
+                Error::Config(msg) => Error::Config(format!(
+                    "run `{}` on model `{sp}`: {msg}",
+                    r.label_for(&cfg.train)
+                )),
                 other => other,
             })?;
         }
@@ -311,6 +318,7 @@ pub fn preflight(
             max_steps: cfg.train.max_steps,
             trace_per_decade: cfg.train.trace_per_decade,
             keep_iterates: true,
+            batch_size: cfg.train.batch_size,
             ..TrainConfig::default()
         };
         worst = worst.max(crate::train::training_bytes(

@@ -25,12 +25,15 @@
 //! max_steps = 100000
 //! seeds = [0, 1, 2, 3, 4]   # the seed drives the initialization
 //! norms = ["l2", "linf", "max_spectral"]
+//! # batch_size = 32         # optional: mini-batches of 32 for every run (`crate::minibatch`;
+//! #                         # the sampler is seeded by the run's seed); labels `sgd_b32`, …
 //!
 //! [[runs]]
 //! label = "ngd"
 //! optimizer = { type = "normalized_momentum_gd", beta = 0.9 }
 //! schedule = { type = "power", eta0 = 1.8, decay = 0.8 }
 //! # per-model override: schedules = { "two_layer:relu:k=64" = { type = "power", … } }
+//! # per-run mini-batch size, overriding [train]'s: batch_size = 10
 //!
 //! [check]                   # optional: KKT checks of the final directions
 //! norms = ["l2", "linf"]    # default: the traced norms

@@ -77,6 +77,10 @@ pub struct TrainSection {
     /// Trace points per decade of steps.
     #[serde(default = "default_per_decade")]
     pub trace_per_decade: u32,
+    /// Mini-batch size b for every run (absent: full batch). The sampler is seeded by the
+    /// run's seed (`crate::minibatch`); default labels gain `_b<b>` and `gd` becomes `sgd`.
+    #[serde(default)]
+    pub batch_size: Option<usize>,
 }
 
 /// `[check]` section: the KKT checker on every final θ. Optional; by default
@@ -130,6 +134,10 @@ pub struct RunConfig {
     /// model specs whose step sizes differ (e.g. ReLU vs ReLU² nets).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub schedules: BTreeMap<String, Schedule>,
+    /// Mini-batch size of this run, overriding `[train] batch_size` (e.g. one SGD run next
+    /// to full-batch ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<usize>,
 }
 
 impl RunConfig {
@@ -138,9 +146,35 @@ impl RunConfig {
         self.schedules.get(spec).copied().unwrap_or(self.schedule)
     }
 
-    /// The label (explicit or the optimizer's name).
+    /// The label (explicit or the optimizer's name) of a full-batch run.
     pub fn label(&self) -> String {
-        self.label.clone().unwrap_or_else(|| self.optimizer.name())
+        self.label_with_batch(None)
+    }
+
+    /// The run's mini-batch size: its own `batch_size`, else `[train] batch_size`.
+    pub fn batch(&self, train: &TrainSection) -> Option<usize> {
+        self.batch_size.or(train.batch_size)
+    }
+
+    /// The run's label in an experiment with `train` ([`Self::label_with_batch`] of
+    /// [`Self::batch`]).
+    pub fn label_for(&self, train: &TrainSection) -> String {
+        self.label_with_batch(self.batch(train))
+    }
+
+    /// The label of the run with mini-batch size `batch` (`[train] batch_size`): an explicit
+    /// label as given; otherwise the optimizer's name, with `gd` named `sgd` and the suffix
+    /// `_b<b>` when batching (e.g. `sgd_b32`, `ngd_b32`).
+    pub fn label_with_batch(&self, batch: Option<usize>) -> String {
+        if let Some(l) = &self.label {
+            return l.clone();
+        }
+        let name = self.optimizer.name();
+        match batch {
+            None => name,
+            Some(b) if name == "gd" => format!("sgd_b{b}"),
+            Some(b) => format!("{name}_b{b}"),
+        }
     }
 }
 
@@ -233,11 +267,11 @@ impl ExperimentConfig {
                 if !specs.contains(sp) {
                     return Err(Error::Config(format!(
                         "run `{}`: `schedules` names model `{sp}`, which is not in [model]",
-                        r.label()
+                        r.label_for(&self.train)
                     )));
                 }
             }
-            let l = r.label();
+            let l = r.label_for(&self.train);
             check_label(&l)?;
             if !labels.insert(l.clone()) {
                 return Err(Error::Config(format!("duplicate run label `{l}`")));
@@ -245,7 +279,7 @@ impl ExperimentConfig {
         }
         for (n, labels) in &self.report.expect_top {
             for l in labels {
-                if !self.runs.iter().any(|r| &r.label() == l) {
+                if !self.runs.iter().any(|r| &r.label_for(&self.train) == l) {
                     return Err(Error::Config(format!(
                         "[report] expect_top.{n}: no run labelled `{l}`"
                     )));

@@ -7,9 +7,12 @@
 //! near-kink sets are **nested** in the tolerance (the test is monotone in kink_tol), and each
 //! relaxed pair replaces its gradient by a segment that contains it, so the κ LP's feasible
 //! set grows with the tolerance and the optimal gap κ* is non-increasing in it; two
-//! tolerances with the same number of near-kink pairs have the same pairs, hence the same LP
-//! and the same certificate. A verdict that changes between the configured tolerance and a
-//! nearby one rests on the relaxation at (near-)kinks rather than on the gradients.
+//! tolerances with the same near-kink pairs have the same LP and the same certificate, which
+//! the scan then reuses (only when the Clarke columns are identical: for a deep net,
+//! `models::Mlp`, the relaxation switches to an interval hull — still growing with the
+//! tolerance — when near-kinks appear in a second layer). A verdict that changes between the
+//! configured tolerance and a nearby one rests on the relaxation at (near-)kinks rather than
+//! on the gradients.
 //!
 //! The scan tries the decades [`KINK_TOL_GRID`] = 10⁻⁹, 10⁻⁸, …, 10⁻¹ (nine tolerances
 //! spanning exact ties in floating point to 10 % of ‖w_j‖‖x_i‖, the width at which the
@@ -104,37 +107,48 @@ pub fn kink_tol_flip(
         tau_search: TauSearchMode::Off,
         ..cfg.clone()
     };
-    let at = |kink_tol: f64, solved: &[KinkPoint]| -> Result<KinkPoint> {
+    // A certificate is reused only for the *same* Clarke columns (fingerprint of every
+    // column's sample and entries), not merely the same count: for a deep net whose relaxation
+    // switches from the exact form to the interval hull (`models::Mlp`) two tolerances could
+    // relax different sets with equally many columns.
+    let at = |kink_tol: f64, solved: &[(u64, KinkPoint)]| -> Result<(u64, KinkPoint)> {
         let c = CheckConfig {
             kink_tol,
             ..base.clone()
         };
         let prep = prepare(model, data, theta, &c)?;
         let kinks = prep.gens.kinks.len();
-        if let Some(same) = solved.iter().find(|p| p.kinks == kinks && !p.reused) {
-            return Ok(KinkPoint {
-                kink_tol,
-                reused: true,
-                ..same.clone()
-            });
+        let print = fingerprint(&prep.gens.kinks);
+        if let Some((_, same)) = solved.iter().find(|(f, p)| *f == print && p.kinks == kinks) {
+            return Ok((
+                print,
+                KinkPoint {
+                    kink_tol,
+                    reused: true,
+                    ..same.clone()
+                },
+            ));
         }
         let cert = certify(&prep, norm, &c)?;
-        Ok(KinkPoint {
-            kink_tol,
-            kinks,
-            kappa: cert.kappa,
-            kappa_lower_bound: cert.kappa_lower_bound,
-            verdict: cert.verdict,
-            reused: false,
-        })
+        Ok((
+            print,
+            KinkPoint {
+                kink_tol,
+                kinks,
+                kappa: cert.kappa,
+                kappa_lower_bound: cert.kappa_lower_bound,
+                verdict: cert.verdict,
+                reused: false,
+            },
+        ))
     };
-    let configured = at(cfg.kink_tol, &[])?;
-    let mut solved = vec![configured.clone()];
+    let (print0, configured) = at(cfg.kink_tol, &[])?;
+    let mut solved = vec![(print0, configured.clone())];
     let mut points = Vec::new();
     for &t in KINK_TOL_GRID.iter().filter(|&&t| t != cfg.kink_tol) {
-        let p = at(t, &solved)?;
+        let (print, p) = at(t, &solved)?;
         if !p.reused {
-            solved.push(p.clone());
+            solved.push((print, p.clone()));
         }
         points.push(p);
     }
@@ -148,4 +162,19 @@ pub fn kink_tol_flip(
         flip,
         points,
     })
+}
+
+/// A hash of the Clarke columns (sample index and every (coordinate, value bits) entry).
+fn fingerprint(kinks: &[super::gens::KinkCol]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for k in kinks {
+        k.gen.hash(&mut h);
+        k.factor.to_bits().hash(&mut h);
+        for (j, v) in &k.entries {
+            j.hash(&mut h);
+            v.to_bits().hash(&mut h);
+        }
+    }
+    h.finish()
 }

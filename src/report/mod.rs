@@ -102,7 +102,7 @@ pub fn sort_like_config(cfg: &ExperimentConfig, records: &mut [RunRecord]) {
                 .unwrap_or_else(|_| s.clone())
         })
         .collect();
-    let labels: Vec<String> = cfg.runs.iter().map(|r| r.label()).collect();
+    let labels: Vec<String> = cfg.runs.iter().map(|r| r.label_for(&cfg.train)).collect();
     let pos = |v: &[String], x: &str| v.iter().position(|y| y == x).unwrap_or(usize::MAX);
     records.sort_by_key(|r| (pos(&specs, &r.model), pos(&labels, &r.label), r.seed));
 }

@@ -107,7 +107,7 @@ pub struct AssumptionCheck {
 }
 
 impl AssumptionCheck {
-    fn new(name: &str, holds: bool, detail: String) -> Self {
+    pub(crate) fn new(name: &str, holds: bool, detail: String) -> Self {
         AssumptionCheck {
             name: name.to_string(),
             status: if holds { Status::Holds } else { Status::Fails },

@@ -167,6 +167,8 @@ impl TheoremCase {
             trace_per_decade: self.train.trace_per_decade,
             checkpoint_log_losses: self.train.checkpoints.clone(),
             keep_iterates: false,
+            batch_size: self.train.batch_size,
+            batch_seed: self.train.batch_seed,
         };
         Ok(CaseSetup {
             data,

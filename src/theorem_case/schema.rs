@@ -58,6 +58,12 @@ pub struct CaseTrain {
     /// Extra norms to trace margins under (the checked norms are always traced).
     #[serde(default)]
     pub trace_norms: Vec<NormSpec>,
+    /// Mini-batch size (absent: full batch; see [`crate::train::TrainConfig::batch_size`]).
+    #[serde(default)]
+    pub batch_size: Option<usize>,
+    /// Seed of the mini-batch sampler (default 0).
+    #[serde(default)]
+    pub batch_seed: u64,
 }
 
 /// `[check]` of a case: the norms and the checker's tolerances.
@@ -298,9 +304,21 @@ impl TheoremCase {
     /// hyper-parameters, schedule, loss and model ([`TheoremId::check`]).
     pub fn assumption_checks(&self) -> Result<Vec<AssumptionCheck>> {
         let spec = ModelSpec::parse(&self.model.spec)?;
-        Ok(self
-            .theorem_id
-            .check(&self.optimizer, &self.schedule, self.train.loss, &spec))
+        let mut checks =
+            self.theorem_id
+                .check(&self.optimizer, &self.schedule, self.train.loss, &spec);
+        // Every theorem here is about full-batch (deterministic) dynamics.
+        if let Some(b) = self.train.batch_size {
+            checks.push(AssumptionCheck::new(
+                "full batch",
+                false,
+                format!(
+                    "the theorems of [F], [M] and [A] are about the full-batch iteration; the \
+                     case trains with mini-batches of {b}"
+                ),
+            ));
+        }
+        Ok(checks)
     }
 
     /// Refuse a case that violates an assumption of its theorem unless it is marked
