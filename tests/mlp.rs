@@ -1,4 +1,4 @@
-//! The deep MLP's Clarke relaxation (`src/models/mlp.rs`): exact when a sample's near-kinks
+//! The deep MLP's Clarke relaxation (`src/models/mlp/`): exact when a sample's near-kinks
 //! lie in one hidden layer, an interval hull that still contains every reachable gradient
 //! when they lie in several. The generic battery (homogeneity, Euler, finite differences,
 //! batched = per-sample) runs on MLPs in `tests/models.rs`.
