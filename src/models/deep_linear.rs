@@ -17,7 +17,7 @@
 //! (r_0 = Xᵀa), D − 2 matrix–vector products and D − 1 outer products — O(md + Dk²) instead
 //! of the O(mDk²) of propagating m×k activations, with the same result up to rounding.
 
-use super::linear::{ensure_vecs, signed_weights, x_times, xt_times};
+use super::linear::{ensure_vecs, mat_t_vec, signed_weights, x_times, xt_times};
 use super::{Model, Workspace};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
@@ -144,16 +144,6 @@ impl DeepLinear {
 fn mat_vec(mat: &[f64], z: &[f64], out: &mut [f64]) {
     for (o, row) in out.iter_mut().zip(mat.chunks_exact(z.len())) {
         *o = crate::params::dot(row, z);
-    }
-}
-
-/// out = Mᵀ v for a row-major matrix M with `v.len()` rows and `out.len()` columns.
-fn mat_t_vec(mat: &[f64], v: &[f64], out: &mut [f64]) {
-    out.fill(0.0);
-    for (row, vi) in mat.chunks_exact(out.len()).zip(v) {
-        for (o, mc) in out.iter_mut().zip(row) {
-            *o += vi * mc;
-        }
     }
 }
 

@@ -109,6 +109,16 @@ pub(super) fn signed_weights(w: &[f64], y: &[f64], a: &mut [f64]) {
     }
 }
 
+/// out = Mᵀ v for a row-major matrix M with `v.len()` rows and `out.len()` columns.
+pub(super) fn mat_t_vec(mat: &[f64], v: &[f64], out: &mut [f64]) {
+    out.fill(0.0);
+    for (row, vi) in mat.chunks_exact(out.len()).zip(v) {
+        for (o, mc) in out.iter_mut().zip(row) {
+            *o += vi * mc;
+        }
+    }
+}
+
 /// Make `ws.vecs` hold buffers of exactly these lengths. A workspace made by the model's
 /// own `workspace(m)` already does, so this allocates only when a caller passes a foreign
 /// or default workspace (correct results either way).

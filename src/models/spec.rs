@@ -89,6 +89,14 @@ const SPECS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Parse the activation part of a model spec, reporting errors against the whole spec.
+fn parse_activation(spec: &str, act: &str) -> Result<Activation> {
+    Activation::parse(act).map_err(|e| match e {
+        Error::Spec { reason, .. } => Error::spec(spec, reason),
+        other => other,
+    })
+}
+
 /// Parse a positive integer field of a spec.
 fn parse_count(spec: &str, s: &str, what: &str) -> Result<usize> {
     s.trim()
@@ -142,10 +150,7 @@ impl ModelSpec {
                 let (act, k) = rest
                     .rsplit_once(":k=")
                     .ok_or_else(|| Error::spec(spec, usage.clone()))?;
-                let activation = Activation::parse(act).map_err(|e| match e {
-                    Error::Spec { reason, .. } => Error::spec(spec, reason),
-                    other => other,
-                })?;
+                let activation = parse_activation(spec, act)?;
                 let k = parse_count(spec, k, "width k")?;
                 if k == 0 {
                     return Err(Error::spec(spec, "width k must be ≥ 1"));
@@ -162,10 +167,7 @@ impl ModelSpec {
                 let (act, ks) = rest
                     .rsplit_once(":k=")
                     .ok_or_else(|| Error::spec(spec, usage))?;
-                let activation = Activation::parse(act).map_err(|e| match e {
-                    Error::Spec { reason, .. } => Error::spec(spec, reason),
-                    other => other,
-                })?;
+                let activation = parse_activation(spec, act)?;
                 let widths = ks
                     .split(',')
                     .map(|k| parse_count(spec, k, "width k"))

@@ -308,14 +308,10 @@ impl Mlp {
     }
 }
 
-/// Mᵀ v for a row-major matrix M with `v.len()` rows and `cols` columns.
+/// Mᵀ v for a row-major matrix M with `v.len()` rows and `cols` columns (a new vector).
 fn mat_t_vec(mat: &[f64], v: &[f64], cols: usize) -> Vec<f64> {
     let mut out = vec![0.0; cols];
-    for (row, vi) in mat.chunks_exact(cols).zip(v) {
-        for (o, mc) in out.iter_mut().zip(row) {
-            *o += vi * mc;
-        }
-    }
+    super::linear::mat_t_vec(mat, v, &mut out);
     out
 }
 
