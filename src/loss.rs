@@ -8,6 +8,23 @@
 //! | logistic | log(1 + e^{−q}) | −log log(1 + e^{−q}) | 1/(1 + e^{q}) |
 //!
 //! The empirical loss is the **sum** L(θ) = Σ_i ℓ(q_i), q_i = y_i f(x_i; θ) (\[M\] eq. 1).
+//!
+//! **Multiclass** (margin rows q_{i,c} = f_{y_i}(x_i) − f_c(x_i), c ≠ y_i, grouped by sample:
+//! [`crate::data::Dataset`], \[A\] Remark 1 and App. E eq. 26):
+//!
+//! | loss | per-sample loss | −∂ℓ_i/∂q_{i,c} |
+//! |---|---|---|
+//! | exponential (multiclass exponential) | Σ_{c≠y_i} e^{−q_{i,c}} | e^{−q_{i,c}} |
+//! | cross_entropy (= logistic for C = 2) | log(1 + Σ_{c≠y_i} e^{−q_{i,c}}) = −log softmax_{y_i}(f(x_i)) | e^{−q_{i,c}} / (1 + Σ_{c'} e^{−q_{i,c'}}) |
+//!
+//! The exponential loss is the binary one summed over all rows; cross-entropy needs the
+//! rows of one sample together, so the grouped entry points ([`Loss::log_loss_grouped`],
+//! [`Loss::log_loss_and_weights_grouped`]) take the group size g = C − 1 (g = 1: binary).
+//! `logistic` and `cross_entropy` are the same function of the margins (the multinomial
+//! logistic loss); they differ only in name. With s_i = log Σ_c e^{−q_{i,c}} (log-sum-exp),
+//! log ℓ_i = log softplus(s_i) and log(−∂ℓ_i/∂q_{i,c}) = −q_{i,c} − softplus(s_i), so the
+//! multiclass losses stay in the log domain like the binary ones. The soft margin uses the
+//! logistic φ⁻¹ for cross-entropy: L ≥ ℓ_log(q_min) gives φ⁻¹(log 1/L) ≤ min q.
 //! Everything here is computed in the log domain so that training can run far past
 //! L = 1e-300: [`Loss::log_loss`] returns log L by log-sum-exp, and [`Loss::grad_weights`]
 //! returns −ℓ'(q_i) = e^{c}·w_i with a common log-scale c and weights w_i ∈ (0, 1]
@@ -22,8 +39,10 @@ pub enum Loss {
     /// ℓ(q) = e^{−q}.
     #[default]
     Exponential,
-    /// ℓ(q) = log(1 + e^{−q}).
+    /// ℓ(q) = log(1 + e^{−q}); multiclass: cross-entropy (module docs).
     Logistic,
+    /// Multiclass cross-entropy log(1 + Σ_{c≠y} e^{−q_{i,c}}); logistic for binary data.
+    CrossEntropy,
 }
 
 /// log(1 + e^{x}) without overflow (softplus).
@@ -73,7 +92,12 @@ const LOSSES: &[(Loss, &[&str], &str)] = &[
     (
         Loss::Logistic,
         &["log"],
-        "ℓ(q) = log(1 + e^{−q}) ([F] §4.2)",
+        "ℓ(q) = log(1 + e^{−q}) ([F] §4.2); cross-entropy on multiclass data",
+    ),
+    (
+        Loss::CrossEntropy,
+        &["ce", "softmax"],
+        "log(1 + Σ_{c≠y} e^{−q_{i,c}}) ([A] App. E eq. 26); logistic on binary data",
     ),
 ];
 
@@ -103,6 +127,7 @@ impl Loss {
         match self {
             Loss::Exponential => "exponential",
             Loss::Logistic => "logistic",
+            Loss::CrossEntropy => "cross_entropy",
         }
     }
 
@@ -110,7 +135,7 @@ impl Loss {
     pub fn log_value(&self, q: f64) -> f64 {
         match self {
             Loss::Exponential => -q,
-            Loss::Logistic => {
+            Loss::Logistic | Loss::CrossEntropy => {
                 if q > 30.0 {
                     // log log1p(z), z = e^{-q}: log z + log(log1p(z)/z), log1p(z)/z = 1 − z/2 + O(z²).
                     let z = (-q).exp();
@@ -134,7 +159,7 @@ impl Loss {
     pub fn phi_inv(&self, s: f64) -> f64 {
         match self {
             Loss::Exponential => s,
-            Loss::Logistic => {
+            Loss::Logistic | Loss::CrossEntropy => {
                 if s > 30.0 {
                     // expm1(t) = t(1 + t/2 + …), t = e^{-s}: −log expm1(t) = s − log1p(t/2 + …).
                     let t = (-s).exp();
@@ -150,7 +175,7 @@ impl Loss {
     pub fn log_neg_derivative(&self, q: f64) -> f64 {
         match self {
             Loss::Exponential => -q,
-            Loss::Logistic => -softplus(q),
+            Loss::Logistic | Loss::CrossEntropy => -softplus(q),
         }
     }
 
@@ -208,5 +233,59 @@ impl Loss {
     /// L(θ) < ℓ(0) (\[M\] (R1)).
     pub fn at_zero(&self) -> f64 {
         self.log_value(0.0).exp()
+    }
+
+    /// True when the loss couples the margin rows of one sample (cross-entropy with
+    /// groups of g ≥ 2 rows); the exponential loss is a plain sum over rows.
+    fn is_grouped(&self, group: usize) -> bool {
+        group > 1 && !matches!(self, Loss::Exponential)
+    }
+
+    /// log L for margin rows grouped g = `group` per sample (module docs; g = 1 is
+    /// [`Loss::log_loss`]). `q.len()` must be a multiple of g.
+    pub fn log_loss_grouped(&self, q: &[f64], group: usize) -> f64 {
+        if !self.is_grouped(group) {
+            return self.log_loss(q);
+        }
+        let mut w = vec![0.0; q.len()];
+        self.log_loss_and_weights_grouped(q, &mut w, group).0
+    }
+
+    /// log L and the gradient weights (w_r ∈ [0, 1], max w = 1, −∂L/∂q_r = e^{c}·w_r) for
+    /// margin rows grouped g = `group` per sample; returns `(log_loss, c)`. For g = 1 or the
+    /// exponential loss this is [`Loss::log_loss_and_weights`], bit for bit.
+    pub fn log_loss_and_weights_grouped(
+        &self,
+        q: &[f64],
+        w: &mut [f64],
+        group: usize,
+    ) -> (f64, f64) {
+        if !self.is_grouped(group) {
+            return self.log_loss_and_weights(q, w);
+        }
+        debug_assert_eq!(q.len() % group, 0);
+        // Per sample: s_i = LSE_c(−q_ic), log ℓ_i = log softplus(s_i) (the logistic log-value
+        // at −s_i), log(−∂ℓ_i/∂q_ic) = −q_ic − softplus(s_i), kept in w until the shift.
+        let n = q.len() / group;
+        let mut log_li = Vec::with_capacity(n);
+        let mut c = f64::NEG_INFINITY;
+        for (qg, wg) in q.chunks_exact(group).zip(w.chunks_exact_mut(group)) {
+            let mx = qg.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(-v));
+            let s = if mx.is_finite() {
+                mx + qg.iter().map(|&v| (-v - mx).exp()).sum::<f64>().ln()
+            } else {
+                mx
+            };
+            log_li.push(Loss::Logistic.log_value(-s));
+            let sp = softplus(s);
+            for (wi, &qi) in wg.iter_mut().zip(qg) {
+                *wi = -qi - sp;
+                c = c.max(*wi);
+            }
+        }
+        for wi in w.iter_mut() {
+            *wi = (*wi - c).exp();
+        }
+        (log_sum_exp(&log_li), c)
     }
 }

@@ -57,12 +57,18 @@ enum Command {
     /// duality gap (exit 1 when the certificate does not verify, 2 when the data are
     /// certified not separable).
     Maxmargin {
-        /// Data file (CSV: label ±1 first, then features; or JSON {"x": [[…]], "y": […]}).
+        /// Data file (CSV: label first — ±1 binary, or a class index 0…C−1 — then features;
+        /// or JSON {"x": [[…]], "y": […]}). Multiclass data: the C×d linear model W x with
+        /// pair margins (W_{y_i} − W_c)·x_i (Kesler's construction).
         #[arg(long)]
         data: PathBuf,
-        /// Norm: l1, l2 or linf.
+        /// Norm: l1, l2 or linf (entrywise on W for multiclass data), or spectral
+        /// (multiclass only: the largest singular value of W).
         #[arg(long)]
         norm: String,
+        /// Read the labels as C classes 0…C−1 (e.g. `--classes 2` for 0/1 labels).
+        #[arg(long, value_name = "C")]
+        classes: Option<usize>,
         /// Machine-readable JSON output (fields: norm, theta, direction, margin, dual_margin,
         /// lambda, support, certificate).
         #[arg(long)]
@@ -70,9 +76,13 @@ enum Command {
     },
     /// Certify of which norms' max-margin problems θ/‖θ‖ is a KKT point.
     Check {
-        /// Data file (CSV or JSON).
+        /// Data file (CSV or JSON; labels ±1, or class indices 0…C−1 for multiclass data,
+        /// whose models have C outputs).
         #[arg(long)]
         data: PathBuf,
+        /// Read the labels as C classes 0…C−1 (e.g. `--classes 2` for 0/1 labels).
+        #[arg(long, value_name = "C")]
+        classes: Option<usize>,
         /// Model spec: linear, two_layer:<act>:k=<k>, two_layer_frozen:<act>:k=<k>,
         /// deep_linear:<D>[:k=<w>], diagonal_linear.
         #[arg(long)]
@@ -232,10 +242,15 @@ fn print_list(json_out: bool) {
     }
 }
 
-fn maxmargin(data: PathBuf, norm: &str, json_out: bool) -> Result<(), Error> {
+fn maxmargin(
+    data: PathBuf,
+    norm: &str,
+    classes: Option<usize>,
+    json_out: bool,
+) -> Result<(), Error> {
     use implicit_bias::maxmargin::{max_margin, MaxMarginNorm};
     let norm = MaxMarginNorm::parse(norm)?;
-    let ds = implicit_bias::data::load(&data)?;
+    let ds = implicit_bias::data::load_with(&data, classes)?;
     let mm = max_margin(&ds, norm)?;
     if json_out {
         println!(
@@ -271,7 +286,7 @@ fn parse_norm_arg(s: &str) -> Result<NormSpec, Error> {
 }
 
 fn check_cmd(
-    data: PathBuf,
+    (data, classes): (PathBuf, Option<usize>),
     model: &str,
     (params, map): (PathBuf, Option<&str>),
     norms: &[String],
@@ -280,12 +295,13 @@ fn check_cmd(
     json_out: bool,
 ) -> Result<(), Error> {
     let spec = ModelSpec::parse(model)?;
-    let ds = implicit_bias::data::load(&data)?;
+    let ds = implicit_bias::data::load_with(&data, classes)?;
     let mut raw = implicit_bias::params_io::load_params_file(&params)?;
     if let Some(map) = map {
         raw = implicit_bias::params_io::apply_map(raw, map)?;
     }
-    let (m, theta) = implicit_bias::params_io::model_and_theta(&spec, ds.d(), &raw)?;
+    let (m, theta) =
+        implicit_bias::params_io::model_and_theta_for(&spec, ds.d(), ds.outputs(), &raw)?;
     let specs: Vec<NormSpec> = norms
         .iter()
         .map(|n| parse_norm_arg(n))
@@ -408,9 +424,15 @@ fn main() -> ExitCode {
             tau_search,
             json,
         }),
-        Command::Maxmargin { data, norm, json } => maxmargin(data, &norm, json),
+        Command::Maxmargin {
+            data,
+            norm,
+            classes,
+            json,
+        } => maxmargin(data, &norm, classes, json),
         Command::Check {
             data,
+            classes,
             model,
             params,
             map,
@@ -488,7 +510,7 @@ fn main() -> ExitCode {
                 }
             }
             check_cmd(
-                data,
+                (data, classes),
                 &model,
                 (params, map.as_deref()),
                 &norms,

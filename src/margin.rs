@@ -15,20 +15,32 @@ use crate::loss::Loss;
 use crate::models::Model;
 use crate::norms::Norm;
 
-/// q_i = y_i f(x_i; θ) for all samples (validates θ against the model's layout and d).
+/// The margin rows q_r for all samples: q_i = y_i f(x_i; θ) (binary), or the m(C−1) pair
+/// margins f_{y_i}(x_i) − f_c(x_i) (multiclass, [`Dataset::row_pair`] order). Validates θ
+/// against the model's layout and the data.
 pub fn margins(model: &dyn Model, data: &Dataset, theta: &[f64]) -> Result<Vec<f64>> {
     model.layout().check(theta)?;
     model.validate_data(data)?;
     let mut ws = model.workspace(data.m());
-    let mut q = vec![0.0; data.m()];
+    let mut q = vec![0.0; data.margin_rows()];
     model.margins(theta, data, &mut ws, &mut q);
-    if let Some(i) = q.iter().position(|v| !v.is_finite()) {
+    if let Some(r) = q.iter().position(|v| !v.is_finite()) {
         return Err(Error::Numerical(format!(
-            "margin of sample {i} is not finite ({})",
-            q[i]
+            "margin of sample {} is not finite ({})",
+            data.row_pair(r).0,
+            q[r]
         )));
     }
     Ok(q)
+}
+
+/// Samples classified correctly: groups of `group` consecutive margin rows (one sample's,
+/// 1 for binary, C − 1 for multiclass) that are all > 0, i.e. f_{y_i}(x_i) > f_c(x_i) for
+/// every c ≠ y_i (ties count as errors).
+pub fn correct_samples(q: &[f64], group: usize) -> usize {
+    q.chunks(group.max(1))
+        .filter(|g| g.iter().all(|&v| v > 0.0))
+        .count()
 }
 
 /// N(θ)^L, or an error when N(θ) is zero or not finite.
@@ -67,7 +79,8 @@ pub fn hard_margin(
     Ok(q_min / norm_pow(norm, model, theta)?)
 }
 
-/// Soft margin γ̃_N(θ) = φ⁻¹(log 1/L(θ)) / N(θ)^L (\[M\] eq. 10) with L(θ) = Σ_i ℓ(q_i).
+/// Soft margin γ̃_N(θ) = φ⁻¹(log 1/L(θ)) / N(θ)^L (\[M\] eq. 10) with L(θ) = Σ_i ℓ(q_i)
+/// (the grouped multiclass loss of [`Loss::log_loss_grouped`] on multiclass data).
 pub fn soft_margin(
     model: &dyn Model,
     data: &Dataset,
@@ -76,7 +89,7 @@ pub fn soft_margin(
     norm: &dyn Norm,
 ) -> Result<f64> {
     let q = margins(model, data, theta)?;
-    let log_l = loss.log_loss(&q);
+    let log_l = loss.log_loss_grouped(&q, data.rows_per_sample());
     Ok(loss.phi_inv(-log_l) / norm_pow(norm, model, theta)?)
 }
 

@@ -117,11 +117,12 @@ impl MiniBatch {
             sampler: BatchSampler::new(m, b, seed)?,
             data: Dataset {
                 x: DMatrix::zeros(b, full.d()),
-                y: vec![1.0; b],
+                y: full.y[..b].to_vec(),
+                classes: full.classes,
             },
             ws: model.workspace(b),
-            q: vec![0.0; b],
-            w: vec![0.0; b],
+            q: vec![0.0; b * full.rows_per_sample()],
+            w: vec![0.0; b * full.rows_per_sample()],
             log_m_over_b: (m as f64 / b as f64).ln(),
         }))
     }
@@ -148,7 +149,8 @@ impl MiniBatch {
             self.data.y[r] = full.y[i];
         }
         model.margins(theta, &self.data, &mut self.ws, &mut self.q);
-        let (_, c) = loss.log_loss_and_weights(&self.q, &mut self.w);
+        let (_, c) =
+            loss.log_loss_and_weights_grouped(&self.q, &mut self.w, full.rows_per_sample());
         model.weighted_gradient(theta, &self.data, &self.w, &mut self.ws, out);
         c + self.log_m_over_b
     }

@@ -117,21 +117,48 @@ fn csv_header_is_optional() {
     assert_eq!(csv("\u{feff}label,a,b\n1,2,3\n-1,4,5\n").unwrap(), without);
 }
 
+/// What a label may be, in every bad-label message.
+const LABEL_EXPECTED: &str = "expected +1 or -1 (binary) or a class index 0, 1, 2, … (multiclass)";
+
 #[test]
 fn csv_bad_label_names_line_and_field() {
+    // A label 2 among ±1 labels: neither binary nor multiclass; both lines are named.
     let text = "label,a\n1,0\n-1,0\n# c\n\n1,0\n2,0\n";
     let msg = data_err(csv(text));
     assert_contains(
         &msg,
         &[
             "input.csv",
-            "line 7, field 1 (label): expected +1 or -1, got `2`",
+            "line 7, field 1 (label): label 2 mixes with the binary label -1 at line 3, field 1",
         ],
     );
-    for bad in ["0", "nan", "inf", "abc", "", "1.5"] {
+    // Labels that are not numbers (or not finite) are refused while reading the line.
+    for bad in ["nan", "inf", "abc", "", "1e400"] {
         let msg = data_err(csv(&format!("1,0\n{bad},1\n")));
-        assert_contains(&msg, &["line 2, field 1 (label)", &format!("got `{bad}`")]);
+        assert_contains(
+            &msg,
+            &[
+                "line 2, field 1 (label)",
+                &format!("{LABEL_EXPECTED}, got `{bad}`"),
+            ],
+        );
     }
+    // A number that is neither ±1 nor a class index.
+    let msg = data_err(csv("1,0\n1.5,1\n"));
+    assert_contains(
+        &msg,
+        &["line 2, field 1 (label)", LABEL_EXPECTED, "got 1.5"],
+    );
+    // 0 next to 1: ambiguous (binary labels are ±1); the message says how to force classes.
+    let msg = data_err(csv("1,0\n0,1\n"));
+    assert_contains(
+        &msg,
+        &[
+            "line 2, field 1 (label): label 0",
+            "ambiguous",
+            "--classes 2",
+        ],
+    );
 }
 
 #[test]
@@ -189,7 +216,13 @@ proptest! {
     fn csv_arbitrary_text_never_panics(chars in prop::collection::vec(any::<char>(), 0..200)) {
         let text: String = chars.into_iter().collect();
         if let Ok(d) = csv(&text) {
-            prop_assert!(d.y.iter().all(|&y| y == 1.0 || y == -1.0));
+            if d.is_multiclass() {
+                // Class indices 0..C, stored exactly.
+                let c = d.classes as f64;
+                prop_assert!(d.y.iter().all(|&y| y.fract() == 0.0 && (0.0..c).contains(&y)));
+            } else {
+                prop_assert!(d.y.iter().all(|&y| y == 1.0 || y == -1.0));
+            }
             prop_assert!(d.x.iter().all(|v| v.is_finite()));
         }
     }
@@ -286,7 +319,22 @@ fn json_errors_name_field_and_row() {
         ),
         (
             r#"{"x": [[1], [2], [3], [4]], "y": [1, -1, 1, 2]}"#,
-            &["y[3]: expected +1 or -1, got 2"],
+            &["y[3]: label 2 mixes with the binary label -1 at y[1]"],
+        ),
+        (
+            r#"{"x": [[1], [2]], "y": [1, "a"]}"#,
+            &[
+                "y[1]: expected +1 or -1 (binary) or a class index 0, 1, 2, … (multiclass), \
+                 got \"a\"",
+            ],
+        ),
+        (
+            r#"{"x": [[1], [2]], "y": [1, null]}"#,
+            &["y[1]: expected +1 or -1 (binary)", "got null"],
+        ),
+        (
+            r#"{"x": [[1], [2]], "y": [1, 0.5]}"#,
+            &["y[1]: expected +1 or -1 (binary)", "got 0.5"],
         ),
         (
             r#"{"x": [[1], [2]], "y": [1]}"#,

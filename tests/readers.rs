@@ -72,7 +72,9 @@ pub fn replace_all(bytes: &mut [u8], from: &[u8], to: &[u8]) -> usize {
 fn csv_first_line_with_numeric_fields_is_data() {
     let msg = data_msg(parse_csv("pos,0.5,0.2\n1,1,2\n-1,3,4\n", "d.csv"));
     assert!(
-        msg.contains("d.csv: line 1, field 1 (label): expected +1 or -1, got `pos`"),
+        msg.contains(
+            "d.csv: line 1, field 1 (label): expected +1 or -1 (binary) or a class index 0, 1, 2, … (multiclass), got `pos`"
+        ),
         "{msg}"
     );
     assert!(msg.contains("not a header"), "{msg}");

@@ -187,6 +187,83 @@ pub fn linear_teacher_with_margin(
     dataset(m, d, x, y)
 }
 
+/// A multiclass linear teacher: W* ∈ ℝ^{C×d} with i.i.d. N(0, 1) entries, x ~ N(0, I_d),
+/// label y = argmax_c ⟨W*_c, x⟩; a point is redrawn until its pair margin
+/// min_{c≠y} ⟨W*_y − W*_c, x⟩ / ‖W*‖_F is ≥ `min_margin` (and > 0), so the data are separable
+/// by the C×d linear model with Frobenius margin ≥ `min_margin`. One stream
+/// `ChaCha8Rng::seed_from_u64(seed)`: W* row-major first, then the points in order. Every
+/// class has probability 1/C per draw before rejection; after [`MAX_REJECTIONS`] consecutive
+/// rejections the function returns [`Error::Numerical`].
+///
+/// Errors ([`Error::Config`]): m = 0, d = 0, C < 2, `min_margin` negative or not finite.
+pub fn linear_teacher_multiclass(
+    m: usize,
+    d: usize,
+    classes: usize,
+    min_margin: f64,
+    seed: u64,
+) -> Result<Dataset> {
+    check_dims(m, d)?;
+    if !(2..=crate::data::MAX_CLASSES).contains(&classes) {
+        return Err(Error::Config(format!(
+            "linear_teacher_multiclass: classes must be in 2..={}, got {classes}",
+            crate::data::MAX_CLASSES
+        )));
+    }
+    if !(min_margin.is_finite() && min_margin >= 0.0) {
+        return Err(Error::Config(format!(
+            "min_margin must be finite and ≥ 0, got {min_margin}"
+        )));
+    }
+    crate::resources::reserve(
+        "the multiclass linear teacher's data",
+        crate::resources::f64_bytes((m as u128 + classes as u128) * d as u128),
+    )?;
+    let mut rng = rng_from(seed);
+    let mut w = vec![0.0; classes * d];
+    fill_normal(&mut rng, &mut w);
+    let w_norm = dot(&w, &w).sqrt();
+    let mut x = vec![0.0; m * d];
+    let mut labels = Vec::with_capacity(m);
+    let mut scores = vec![0.0; classes];
+    for i in 0..m {
+        let xi = &mut x[i * d..(i + 1) * d];
+        let mut tries = 0;
+        let y = loop {
+            fill_normal(&mut rng, xi);
+            for (sc, wc) in scores.iter_mut().zip(w.chunks_exact(d)) {
+                *sc = dot(wc, xi);
+            }
+            let (y, top) = scores
+                .iter()
+                .enumerate()
+                .fold(
+                    (0, f64::NEG_INFINITY),
+                    |a, (c, &v)| if v > a.1 { (c, v) } else { a },
+                );
+            let second = scores
+                .iter()
+                .enumerate()
+                .filter(|&(c, _)| c != y)
+                .fold(f64::NEG_INFINITY, |a, (_, &v)| a.max(v));
+            let margin = (top - second) / w_norm;
+            if margin > 0.0 && margin >= min_margin {
+                break y;
+            }
+            tries += 1;
+            if tries >= MAX_REJECTIONS {
+                return Err(Error::Numerical(format!(
+                    "multiclass linear teacher: {MAX_REJECTIONS} consecutive draws had margin \
+                     below {min_margin}; use a smaller min_margin"
+                )));
+            }
+        };
+        labels.push(y);
+    }
+    let xm = nalgebra::DMatrix::from_row_slice(m, d, &x);
+    Dataset::multiclass(xm, &labels, classes)
+}
+
 /// A sparse one-hidden-layer ReLU teacher f*(x) = Σ_j u_j ReLU(⟨w_j, x⟩) (\[F\] eq. 14, §4.1).
 ///
 /// Keep the teacher and draw as many datasets from it as needed with [`ReluTeacher::sample`]
@@ -438,6 +515,11 @@ pub fn catalogue() -> Vec<crate::catalogue::Row> {
             "linear_teacher",
             "linear_teacher {m, d, sparsity = none, min_margin = 0, seed}",
             "Gaussian inputs labelled by a random (optionally sparse) linear teacher",
+        ),
+        Row::new(
+            "linear_teacher_multiclass",
+            "linear_teacher_multiclass {m, d, classes, min_margin = 0, seed}",
+            "Gaussian inputs labelled by argmax of a random C×d linear teacher (multiclass)",
         ),
         Row::new(
             "relu_teacher",

@@ -8,6 +8,12 @@
 //! matrix against the memory budget ([`crate::resources::reserve`]), and then decompresses at
 //! most one byte more than that — so a small file that inflates to gigabytes (a "gzip bomb")
 //! is an error after reading the announced size, never a memory blow-up.
+//!
+//! **Labels** ([`IdxLabels`]): [`load_idx`] / [`parse_idx`] label even digits +1 and odd ones
+//! −1 (\[M\] §6); [`load_idx_as`] / [`parse_idx_as`] can instead keep the 10 digits as 10
+//! classes ([`IdxLabels::Classes`]) or keep only some digits ([`IdxLabels::Digits`]): a pair
+//! `[a, b]` is a binary dataset (a → +1, b → −1, e.g. the 3-vs-6 task of \[F\] Fig. 2 and
+//! Fig. 6), three or more digits a multiclass one (class = position in the list).
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
@@ -23,7 +29,79 @@ const IDX_IMAGES_MAGIC: u32 = 0x0000_0803;
 /// IDX magic number of an unsigned-byte, 1-dimensional array (labels).
 const IDX_LABELS_MAGIC: u32 = 0x0000_0801;
 
-/// Load MNIST-style IDX files as an even-vs-odd dataset (\[M\] §6).
+/// How IDX digit labels become dataset labels ([`load_idx_as`], [`parse_idx_as`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum IdxLabels {
+    /// Binary: even digits → +1, odd digits → −1 (\[M\] §6); every sample is kept.
+    #[default]
+    EvenOdd,
+    /// Multiclass with 10 classes: class = digit; every sample is kept.
+    Classes,
+    /// Keep only the samples whose digit is listed (in their original order). Two digits
+    /// `[a, b]`: binary, a → +1, b → −1. Three or more: multiclass with one class per listed
+    /// digit, class = its position in the list (`[1, 2, 3]`: 1 → 0, 2 → 1, 3 → 2). The list
+    /// must hold at least two distinct digits 0–9, and every listed digit must occur.
+    Digits(Vec<u8>),
+}
+
+impl IdxLabels {
+    /// Check the digit list of [`IdxLabels::Digits`] (digits 0–9, no duplicates, at least
+    /// two); the other variants are always valid. Errors are [`Error::Config`].
+    pub fn validate(&self) -> Result<()> {
+        let IdxLabels::Digits(ds) = self else {
+            return Ok(());
+        };
+        if ds.len() < 2 {
+            return Err(Error::Config(format!(
+                "digits = {ds:?}: list at least two digits (two give a binary dataset, \
+                 three or more a multiclass one)"
+            )));
+        }
+        if let Some(&d) = ds.iter().find(|&&d| d > 9) {
+            return Err(Error::Config(format!(
+                "digits = {ds:?}: {d} is not a digit 0-9"
+            )));
+        }
+        for (k, d) in ds.iter().enumerate() {
+            if ds[..k].contains(d) {
+                return Err(Error::Config(format!(
+                    "digits = {ds:?}: digit {d} is listed twice"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The dataset label of `digit` (already checked to be 0–9): `None` when the sample is
+    /// dropped; otherwise ±1 (binary) or the class index.
+    fn label(&self, digit: u8) -> Option<f64> {
+        match self {
+            IdxLabels::EvenOdd => Some(if digit.is_multiple_of(2) { 1.0 } else { -1.0 }),
+            IdxLabels::Classes => Some(f64::from(digit)),
+            IdxLabels::Digits(ds) => {
+                let k = ds.iter().position(|&d| d == digit)?;
+                Some(match (ds.len(), k) {
+                    (2, 0) => 1.0,
+                    (2, _) => -1.0,
+                    _ => k as f64,
+                })
+            }
+        }
+    }
+
+    /// The `classes` of the resulting dataset: 0 (binary) or C.
+    fn classes(&self) -> usize {
+        match self {
+            IdxLabels::EvenOdd => 0,
+            IdxLabels::Classes => 10,
+            IdxLabels::Digits(ds) if ds.len() == 2 => 0,
+            IdxLabels::Digits(ds) => ds.len(),
+        }
+    }
+}
+
+/// Load MNIST-style IDX files as an even-vs-odd dataset (\[M\] §6): [`load_idx_as`] with
+/// [`IdxLabels::EvenOdd`].
 ///
 /// `images` is an IDX3 unsigned-byte file (magic `0x00000803`, then big-endian u32 counts
 /// n, rows, cols, then n·rows·cols pixel bytes); `labels` is an IDX1 unsigned-byte file
@@ -43,20 +121,38 @@ pub fn load_idx(
     labels: impl AsRef<Path>,
     normalize_rows: bool,
 ) -> Result<Dataset> {
+    load_idx_as(images, labels, normalize_rows, &IdxLabels::EvenOdd)
+}
+
+/// Load MNIST-style IDX files (the formats and features of [`load_idx`]) with the labelling
+/// `as_labels`: even/odd, 10 classes, or a subset of digits ([`IdxLabels`]).
+///
+/// Errors: those of [`load_idx`]; [`Error::Config`] for an invalid digit list
+/// ([`IdxLabels::validate`], checked before any file is read); [`Error::Data`] when a listed
+/// digit never occurs in the labels file or no sample remains.
+pub fn load_idx_as(
+    images: impl AsRef<Path>,
+    labels: impl AsRef<Path>,
+    normalize_rows: bool,
+    as_labels: &IdxLabels,
+) -> Result<Dataset> {
+    as_labels.validate()?;
     let (images, labels) = (images.as_ref(), labels.as_ref());
     let img_bytes = read_idx_file(images, IDX_IMAGES_MAGIC, 3)?;
     let lab_bytes = read_idx_file(labels, IDX_LABELS_MAGIC, 1)?;
-    parse_idx(
+    parse_idx_as(
         &img_bytes,
         &lab_bytes,
         &images.display().to_string(),
         &labels.display().to_string(),
         normalize_rows,
+        as_labels,
     )
 }
 
 /// Parse decompressed IDX images and labels (the formats of [`load_idx`]) into an
-/// even-vs-odd dataset; `source_images` / `source_labels` name the inputs in errors.
+/// even-vs-odd dataset; `source_images` / `source_labels` name the inputs in errors. Same as
+/// [`parse_idx_as`] with [`IdxLabels::EvenOdd`].
 ///
 /// Every size is computed with checked arithmetic, the f64 matrix is checked against the
 /// memory budget before it is allocated, and no input makes this function panic.
@@ -67,6 +163,32 @@ pub fn parse_idx(
     source_labels: &str,
     normalize_rows: bool,
 ) -> Result<Dataset> {
+    parse_idx_as(
+        images,
+        labels,
+        source_images,
+        source_labels,
+        normalize_rows,
+        &IdxLabels::EvenOdd,
+    )
+}
+
+/// Parse decompressed IDX images and labels (the formats of [`load_idx`]) with the
+/// labelling `as_labels` ([`IdxLabels`]); `source_images` / `source_labels` name the inputs
+/// in errors. Every label must be a digit 0–9, also those of dropped samples.
+///
+/// Every size is computed with checked arithmetic, the f64 matrix (of the kept samples) is
+/// checked against the memory budget before it is allocated, and no input makes this
+/// function panic.
+pub fn parse_idx_as(
+    images: &[u8],
+    labels: &[u8],
+    source_images: &str,
+    source_labels: &str,
+    normalize_rows: bool,
+    as_labels: &IdxLabels,
+) -> Result<Dataset> {
+    as_labels.validate()?;
     let (img_name, lab_name) = (source_images, source_labels);
     let img_dims = idx_header(images, img_name, IDX_IMAGES_MAGIC, 3)?;
     let lab_dims = idx_header(labels, lab_name, IDX_LABELS_MAGIC, 1)?;
@@ -87,23 +209,42 @@ pub fn parse_idx(
             "{img_name}: no data ({n} images of {rows}×{cols} pixels)"
         )));
     }
-    // n·d pixels are in memory already, so n·d·8 does not overflow u128.
-    reserve(
-        &format!("{img_name}: the {n}×{d} feature matrix"),
-        (n as u128) * (d as u128) * 8,
-    )?;
-
-    let mut y = Vec::with_capacity(n);
-    for (i, &digit) in digits.iter().enumerate() {
-        if digit > 9 {
+    if let Some((i, &digit)) = digits.iter().enumerate().find(|(_, &g)| g > 9) {
+        return Err(Error::Data(format!(
+            "{lab_name}: label {i} is {digit}, not a digit 0-9"
+        )));
+    }
+    let m = digits
+        .iter()
+        .filter(|&&g| as_labels.label(g).is_some())
+        .count();
+    if let IdxLabels::Digits(ds) = as_labels {
+        if m == 0 {
             return Err(Error::Data(format!(
-                "{lab_name}: label {i} is {digit}, not a digit 0-9"
+                "{lab_name}: no sample has one of the digits {ds:?} (nothing left to load)"
             )));
         }
-        y.push(if digit % 2 == 0 { 1.0 } else { -1.0 });
+        if let Some(&missing) = ds.iter().find(|&&g| !digits.contains(&g)) {
+            return Err(Error::Data(format!(
+                "{lab_name}: digit {missing} of digits = {ds:?} never occurs among the {n} \
+                 labels"
+            )));
+        }
     }
-    let mut x = DMatrix::<f64>::zeros(n, d);
-    for (i, img) in pixels.chunks_exact(d).enumerate() {
+    // n·d pixels are in memory already and m ≤ n, so m·d·8 does not overflow u128.
+    reserve(
+        &format!("{img_name}: the {m}×{d} feature matrix"),
+        (m as u128) * (d as u128) * 8,
+    )?;
+
+    let mut x = DMatrix::<f64>::zeros(m, d);
+    let mut y = Vec::with_capacity(m);
+    // The kept samples, in the original order.
+    let kept = pixels
+        .chunks_exact(d)
+        .zip(digits)
+        .filter_map(|(img, &g)| as_labels.label(g).map(|yi| (img, yi)));
+    for (r, (img, yi)) in kept.enumerate() {
         let scale = if normalize_rows {
             let sq: f64 = img.iter().map(|&p| (p as f64 / 255.0).powi(2)).sum();
             if sq > 0.0 {
@@ -115,10 +256,19 @@ pub fn parse_idx(
             1.0
         };
         for (j, &p) in img.iter().enumerate() {
-            x[(i, j)] = p as f64 / 255.0 * scale;
+            x[(r, j)] = p as f64 / 255.0 * scale;
         }
+        y.push(yi);
     }
-    Dataset::new(x, y).map_err(|e| super::loaders::prefix(img_name, e))
+    let ds = match as_labels.classes() {
+        0 => Dataset::new(x, y),
+        c => {
+            // The labels are class indices < c by construction (`IdxLabels::label`).
+            let classes: Vec<usize> = y.iter().map(|&v| v as usize).collect();
+            Dataset::multiclass(x, &classes, c)
+        }
+    };
+    ds.map_err(|e| super::loaders::prefix(img_name, e))
 }
 
 /// Gunzip `bytes` (one gzip member), producing at most `limit` bytes: more output is an

@@ -111,7 +111,7 @@ pub fn run_one(
         .ok_or_else(|| Error::Config(format!("no run with index {}", job.run_index)))?;
     let seed = job.seed;
     let spec = ModelSpec::parse(&job.spec)?;
-    let (model, theta0) = spec.instantiate(data.d(), &cfg.model.init, seed)?;
+    let (model, theta0) = spec.instantiate_for(data.d(), data.outputs(), &cfg.model.init, seed)?;
     let opt = run.optimizer.build()?;
     let norms = &cfg.train.norms;
     let schedule = run.schedule_for(&job.spec);
@@ -144,9 +144,10 @@ pub fn run_one(
         Some(t) if !interrupted => {
             model.validate_data(t)?;
             let mut ws = model.workspace(t.m());
-            let mut q = vec![0.0; t.m()];
+            let mut q = vec![0.0; t.margin_rows()];
             model.margins(&res.theta, t, &mut ws, &mut q);
-            Some(q.iter().filter(|&&v| v > 0.0).count() as f64 / t.m() as f64)
+            let correct = crate::margin::correct_samples(&q, t.rows_per_sample());
+            Some(correct as f64 / t.m() as f64)
         }
         _ => None,
     };
@@ -285,9 +286,10 @@ pub fn preflight(
         let spec = ModelSpec::parse(&sp)?;
         // Frozen nets need their u to be built: instantiate draws it (seed 0).
         let model = if spec.is_frozen() {
-            spec.instantiate(data.d(), &cfg.model.init, 0)?.0
+            spec.instantiate_for(data.d(), data.outputs(), &cfg.model.init, 0)?
+                .0
         } else {
-            spec.build(data.d(), None)?
+            spec.build_for(data.d(), data.outputs(), None)?
         };
         model.validate_data(data)?;
         if let Some(t) = test {

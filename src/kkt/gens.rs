@@ -169,7 +169,7 @@ impl<'a> GenSet<'a> {
     ) -> Result<(GenSet<'a>, Vec<f64>)> {
         let (kink_tol, clarke) = (cfg.kink_tol, cfg.clarke);
         let p = theta.len();
-        let m = data.m();
+        let m = data.margin_rows();
         let q_min = q.iter().cloned().fold(f64::INFINITY, f64::min);
         let mut g = GenSet {
             comp: Vec::with_capacity(m),
@@ -203,15 +203,11 @@ impl<'a> GenSet<'a> {
         let mut wsum = vec![0.0; p];
         let mut base = vec![0.0; p];
         for i in 0..m {
-            let y = data.y[i];
             let dirs = g.base_gradient(i, &mut base);
             if base.iter().any(|v| !v.is_finite()) {
                 return Err(Error::Numerical(format!(
-                    "the gradient of sample {i} at the rescaled θ is not finite"
+                    "the gradient of margin row {i} at the rescaled θ is not finite"
                 )));
-            }
-            for b in base.iter_mut() {
-                *b *= y;
             }
             g.comp.push(q[i] / q_min - 1.0);
             g.scale.push(col_scale(&base));
@@ -233,7 +229,7 @@ impl<'a> GenSet<'a> {
                     .entries
                     .iter()
                     .filter(|(j, v)| *j < p && v.is_finite() && *v != 0.0)
-                    .map(|&(j, v)| (j, y * v))
+                    .map(|&(j, v)| (j, v))
                     .collect();
                 if !entries.is_empty() {
                     g.kinks.push(KinkCol {
@@ -255,8 +251,9 @@ impl<'a> GenSet<'a> {
         }
     }
 
-    /// The unsigned base gradient of sample i written to `base`, and its Clarke directions
-    /// (model sources only).
+    /// The base gradient ∇q_r of margin row r (signed: y_i∇f(x_i) for binary data,
+    /// ∇f_{y_i}(x_i) − ∇f_c(x_i) for a multiclass pair, [`Dataset::row_combo`]) written to
+    /// `base`, and its Clarke directions (model sources only).
     fn base_gradient(&self, i: usize, base: &mut [f64]) -> Vec<crate::models::KinkDirection> {
         match &self.src {
             Source::Model {
@@ -266,11 +263,12 @@ impl<'a> GenSet<'a> {
                 kink_tol,
                 clarke,
             } => {
-                let x = data.row(i);
+                let mut s = vec![0.0; data.outputs()];
+                let x = data.row(data.row_combo(i, &mut s));
                 if *clarke {
-                    model.clarke_gradient(theta, &x, *kink_tol, base)
+                    model.combo_clarke_gradient(theta, &x, &s, *kink_tol, base)
                 } else {
-                    model.gradient(theta, &x, base);
+                    model.combo_gradient(theta, &x, &s, base);
                     Vec::new()
                 }
             }
@@ -336,14 +334,13 @@ impl<'a> GenSet<'a> {
                     }
                 }
             }
-            Source::Model { data, .. } => {
+            Source::Model { .. } => {
                 self.sweeps.set(self.sweeps.get() + 1);
                 let mut base = vec![0.0; self.p];
                 for i in 0..m {
                     let _ = self.base_gradient(i, &mut base);
-                    let y = data.y[i];
                     for (&j, &s) in missing.iter().zip(&slots) {
-                        c.data[s * m + i] = y * base[j];
+                        c.data[s * m + i] = base[j];
                     }
                 }
             }
@@ -377,16 +374,15 @@ impl<'a> GenSet<'a> {
                     }
                 }
             }
-            Source::Model { data, .. } => {
+            Source::Model { .. } => {
                 let mut base = vec![0.0; self.p];
                 for (i, &l) in coef.iter().enumerate() {
                     if l == 0.0 {
                         continue;
                     }
                     let _ = self.base_gradient(i, &mut base);
-                    let ly = l * data.y[i];
                     for (o, b) in out.iter_mut().zip(&base) {
-                        *o += ly * b;
+                        *o += l * b;
                     }
                 }
             }

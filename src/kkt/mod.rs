@@ -250,13 +250,18 @@ fn prepare<'a>(
     }
     let rescaled = rescale_to_unit(theta);
     let theta: &[f64] = rescaled.as_deref().unwrap_or(theta);
-    let m = data.m();
-    let mut ws = model.workspace(m);
+    let m = data.margin_rows();
+    let mut ws = model.workspace(data.m());
     let mut q = vec![0.0; m];
     model.margins(theta, data, &mut ws, &mut q);
+    let what = if data.is_multiclass() {
+        "margin row"
+    } else {
+        "sample"
+    };
     if let Some(i) = q.iter().position(|v| !v.is_finite()) {
         return Err(Error::Numerical(format!(
-            "margin of sample {i} is not finite ({}); θ is too large for this model",
+            "margin of {what} {i} is not finite ({}); θ is too large for this model",
             q[i]
         )));
     }
@@ -268,8 +273,8 @@ fn prepare<'a>(
     if !(q_min > 0.0) {
         let bad = q.iter().filter(|v| **v <= 0.0).count();
         return Err(Error::NotSeparable(format!(
-            "θ does not separate the data: min_i y_i f(x_i; θ) = {q_min:.6e} at sample {imin} \
-             ({bad} of {m} samples have margin ≤ 0); the KKT checker needs a separating θ"
+            "θ does not separate the data: min_i q_i(θ) = {q_min:.6e} at {what} {imin} \
+             ({bad} of {m} {what}s have margin ≤ 0); the KKT checker needs a separating θ"
         )));
     }
     let scale = q_min.powf(-1.0 / l);
@@ -282,7 +287,7 @@ fn prepare<'a>(
     // rows over m columns; row generation caches only its row set.
     if !rowgen {
         crate::resources::reserve(
-            &format!("the KKT checker's plain LP ({m} samples × {p} parameters)"),
+            &format!("the KKT checker's plain LP ({m} margin rows × {p} parameters)"),
             crate::resources::f64_bytes(3 * m as u128 * p as u128),
         )?;
     }

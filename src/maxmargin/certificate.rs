@@ -356,11 +356,15 @@ pub(crate) fn judge(ev: &Evaluation) -> Result<Certificate> {
 /// [`Error::Numerical`] naming the gap —
 /// the pair proves nothing, whatever produced it. A margin certified but outside the f64
 /// normal range is also [`Error::Numerical`].
+/// Multiclass data are lifted first (θ = W row-major C×d, one weight per margin row).
 pub fn certify(
     data: &Dataset,
     norm: MaxMarginNorm,
     theta: &[f64],
     weights: &[f64],
 ) -> Result<Certificate> {
+    if data.is_multiclass() {
+        return certify(&super::kesler::lift(data)?, norm, theta, weights);
+    }
     judge(&evaluate(data, norm, theta, weights)?)
 }

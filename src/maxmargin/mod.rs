@@ -63,6 +63,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod certificate;
 mod extended;
+mod kesler;
 mod l2;
 mod lp;
 mod scaling;
@@ -154,6 +155,9 @@ pub struct MaxMargin {
 /// (the message names the relative duality gap and the tolerance) or the certified margin is
 /// outside the f64 normal range.
 pub fn max_margin(data: &Dataset, norm: MaxMarginNorm) -> Result<MaxMargin> {
+    if data.is_multiclass() {
+        return multiclass(data, norm);
+    }
     let rows = scaling::Rows::scaled(data);
     if rows.z.iter().all(|&v| v == 0.0) {
         return Err(Error::NotSeparable(
@@ -230,6 +234,12 @@ pub fn max_margin(data: &Dataset, norm: MaxMarginNorm) -> Result<MaxMargin> {
         Err(e) => return Err(e),
     };
     answer(norm, direction, ev, cert)
+}
+
+/// The multiclass problem through Kesler's construction (`kesler.rs`): θ* is W* row-major.
+fn multiclass(data: &Dataset, norm: MaxMarginNorm) -> Result<MaxMargin> {
+    let lifted = kesler::lift(data)?;
+    max_margin(&lifted, norm)
 }
 
 /// θ*, λ and the support from a certified direction.

@@ -9,6 +9,13 @@
 //! | [`DiagonalLinear`] f = ⟨u⊙u − v⊙v, x⟩ | `diagonal_linear` | 2 |
 //! | [`Mlp`] f = uᵀσ(W_D σ(⋯ σ(W_1 x))) | `mlp:<act>:k=<k1>,…,<kD>` | 1 + a + ⋯ + a^D, a = deg σ |
 //!
+//! **Multiclass.** On data with C ≥ 2 classes ([`crate::data::Dataset`]) the specs `linear`,
+//! `two_layer:<act>:k=<k>` and `mlp:<act>:k=…` build C-output models ([`ModelSpec::build_for`]):
+//! [`LinearMulticlass`] f = W x (block `W`: C×d), and [`Mlp`] with its output block `u` a
+//! C×k_D matrix (the two-layer net keeps the block names `W`, `u`). The degree is the scalar
+//! model's. A margin row is q_{i,c} = f_{y_i}(x_i) − f_c(x_i) ([`Model::combo_forward`]); the
+//! other families (`diagonal_linear`, `deep_linear`, `two_layer_frozen`) are binary only.
+//!
 //! The training loop only needs the *batched* path ([`Model::margins`] and
 //! [`Model::weighted_gradient`]), which the two-layer net computes with matrix–matrix
 //! products (faer GEMM), as does the MLP; the per-sample path ([`Model::forward`], [`Model::gradient`]) is
@@ -28,7 +35,9 @@ mod deep_linear;
 mod diagonal_linear;
 pub mod init;
 mod linear;
+mod linear_multiclass;
 mod mlp;
+mod outputs;
 mod spec;
 mod two_layer;
 
@@ -37,9 +46,19 @@ pub use deep_linear::DeepLinear;
 pub use diagonal_linear::DiagonalLinear;
 pub use init::Init;
 pub use linear::Linear;
+pub use linear_multiclass::LinearMulticlass;
 pub use mlp::Mlp;
 pub use spec::ModelSpec;
 pub use two_layer::TwoLayer;
+
+/// v ← s·v (a no-op for s = 1).
+fn scale_in_place(v: &mut [f64], s: f64) {
+    if s != 1.0 {
+        for x in v.iter_mut() {
+            *x *= s;
+        }
+    }
+}
 
 /// Reusable buffers for the batched path, so that a training step allocates nothing.
 /// Created by [`Model::workspace`] for a given number of samples; contents are
@@ -82,10 +101,13 @@ pub trait Model: Send + Sync + Debug {
         let _ = m;
         Workspace::default()
     }
-    /// All margins q_i = y_i f(x_i; θ), written to `q` (length m). May cache intermediate
-    /// results in `ws` for a following [`Model::weighted_gradient`] call with the same θ.
+    /// All margins q_r, written to `q` (length [`Dataset::margin_rows`]: q_i = y_i f(x_i; θ)
+    /// for binary data, the m(C−1) pair margins f_{y_i}(x_i) − f_c(x_i) for multiclass data).
+    /// May cache intermediate results in `ws` for a following [`Model::weighted_gradient`]
+    /// call with the same θ.
     fn margins(&self, theta: &[f64], data: &Dataset, ws: &mut Workspace, q: &mut [f64]);
-    /// Σ_i w_i y_i ∇_θ f(x_i; θ), written to `out` (length p). Must be called right after
+    /// Σ_r w_r ∇_θ q_r(θ) (Σ_i w_i y_i ∇_θ f(x_i; θ) for binary data), written to `out`
+    /// (length p); `w` has one weight per margin row. Must be called right after
     /// [`Model::margins`] with the same θ, data and workspace.
     fn weighted_gradient(
         &self,
@@ -127,7 +149,53 @@ pub trait Model: Send + Sync + Debug {
         let _ = (theta, x);
         None
     }
-    /// Check that the model accepts this dataset (input dimension).
+    /// Number of outputs C: 1 for a scalar model (binary data), C for a multiclass model
+    /// f(x; θ) ∈ ℝ^C (data with C classes).
+    fn outputs(&self) -> usize {
+        1
+    }
+    /// The margin-row value Σ_c s_c f_c(x; θ) for a combination `s` of the outputs (length
+    /// [`Model::outputs`]; [`Dataset::row_combo`] gives (y_i) or e_{y_i} − e_c). The default
+    /// is s_0·f(x; θ) for a scalar model.
+    fn combo_forward(&self, theta: &[f64], x: &[f64], s: &[f64]) -> f64 {
+        s[0] * self.forward(theta, x)
+    }
+    /// ∇_θ Σ_c s_c f_c(x; θ) written to `out` (default: s_0·∇f for a scalar model, exact for
+    /// s_0 = ±1).
+    fn combo_gradient(&self, theta: &[f64], x: &[f64], s: &[f64], out: &mut [f64]) {
+        self.gradient(theta, x, out);
+        scale_in_place(out, s[0]);
+    }
+    /// The Clarke relaxation ([`Model::clarke_gradient`]) of Σ_c s_c f_c(x; ·): `base` and
+    /// directions with α_k ∈ [0, 1]. Default: for a scalar model s_0 times its relaxation
+    /// (for s_0 = −1 that flips base and every direction — the same set, negated); for a
+    /// C-output model [`Model::combo_gradient`] with no directions (a smooth model; C-output
+    /// models with kinks must override this).
+    fn combo_clarke_gradient(
+        &self,
+        theta: &[f64],
+        x: &[f64],
+        s: &[f64],
+        rel_tol: f64,
+        base: &mut [f64],
+    ) -> Vec<KinkDirection> {
+        if self.outputs() != 1 {
+            self.combo_gradient(theta, x, s, base);
+            return Vec::new();
+        }
+        let mut dirs = self.clarke_gradient(theta, x, rel_tol, base);
+        scale_in_place(base, s[0]);
+        if s[0] != 1.0 {
+            for d in &mut dirs {
+                for e in &mut d.entries {
+                    e.1 *= s[0];
+                }
+            }
+        }
+        dirs
+    }
+    /// Check that the model accepts this dataset (input dimension, and one output per class:
+    /// a scalar model needs binary data, a C-output model data with C classes).
     fn validate_data(&self, data: &Dataset) -> Result<()> {
         if data.d() != self.input_dim() {
             return Err(crate::error::Error::Data(format!(
@@ -135,6 +203,18 @@ pub trait Model: Send + Sync + Debug {
                 self.name(),
                 self.input_dim(),
                 data.d()
+            )));
+        }
+        if data.outputs() != self.outputs() {
+            let has = if data.is_multiclass() {
+                format!("{} classes", data.classes)
+            } else {
+                "binary (±1) labels".to_string()
+            };
+            return Err(crate::error::Error::Data(format!(
+                "model `{}` has {} output(s), the data have {has}",
+                self.name(),
+                self.outputs()
             )));
         }
         Ok(())

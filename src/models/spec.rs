@@ -216,6 +216,41 @@ impl ModelSpec {
         matches!(self, ModelSpec::TwoLayer { frozen: true, .. })
     }
 
+    /// Build the model on ℝ^d with `outputs` outputs: 1 for binary data (the same as
+    /// [`ModelSpec::build`]), C ≥ 2 for data with C classes (`linear`, `two_layer`, `mlp`
+    /// only; see the module table of [`crate::models`]). Use `data.outputs()`.
+    pub fn build_for(
+        &self,
+        d: usize,
+        outputs: usize,
+        frozen_u: Option<&[f64]>,
+    ) -> Result<Box<dyn Model>> {
+        if outputs <= 1 {
+            return self.build(d, frozen_u);
+        }
+        Ok(match *self {
+            ModelSpec::Linear => Box::new(super::LinearMulticlass::try_new(d, outputs)?),
+            ModelSpec::TwoLayer {
+                activation,
+                k,
+                frozen: false,
+            } => Box::new(Mlp::two_layer_multiclass(activation, k, d, outputs)?),
+            ModelSpec::Mlp {
+                activation,
+                ref widths,
+            } => Box::new(Mlp::try_new_multiclass(activation, widths, d, outputs)?),
+            _ => {
+                return Err(Error::spec(
+                    self.to_string(),
+                    format!(
+                        "the data have {outputs} classes, and this model family has one output \
+                         (multiclass models: linear, two_layer, mlp)"
+                    ),
+                ))
+            }
+        })
+    }
+
     /// Build the model on ℝ^d. `frozen_u` is required (length k) for `two_layer_frozen`
     /// and must be `None` for every other model.
     pub fn build(&self, d: usize, frozen_u: Option<&[f64]>) -> Result<Box<dyn Model>> {
@@ -265,6 +300,17 @@ impl ModelSpec {
         init: &Init,
         seed: u64,
     ) -> Result<(Box<dyn Model>, Vec<f64>)> {
+        self.instantiate_for(d, 1, init, seed)
+    }
+
+    /// As [`ModelSpec::instantiate`] with `outputs` outputs ([`ModelSpec::build_for`]).
+    pub fn instantiate_for(
+        &self,
+        d: usize,
+        outputs: usize,
+        init: &Init,
+        seed: u64,
+    ) -> Result<(Box<dyn Model>, Vec<f64>)> {
         let u = match *self {
             ModelSpec::TwoLayer {
                 k, frozen: true, ..
@@ -274,7 +320,7 @@ impl ModelSpec {
             }
             _ => None,
         };
-        let model = self.build(d, u.as_deref())?;
+        let model = self.build_for(d, outputs, u.as_deref())?;
         let theta0 = initialize(model.layout(), init, seed)?;
         Ok((model, theta0))
     }

@@ -201,16 +201,28 @@ pub fn model_and_theta(
     d: usize,
     raw: &RawParams,
 ) -> Result<(Box<dyn Model>, Vec<f64>)> {
+    model_and_theta_for(spec, d, 1, raw)
+}
+
+/// As [`model_and_theta`] for a model with `outputs` outputs (C for data with C classes,
+/// [`ModelSpec::build_for`]): e.g. the multiclass linear model reads a `W` tensor of shape
+/// [C, d] or a flat row-major θ of length C·d.
+pub fn model_and_theta_for(
+    spec: &ModelSpec,
+    d: usize,
+    outputs: usize,
+    raw: &RawParams,
+) -> Result<(Box<dyn Model>, Vec<f64>)> {
     let frozen = spec.is_frozen();
     let sequential = matches!(spec, ModelSpec::TwoLayer { .. } | ModelSpec::Mlp { .. });
     match raw {
-        RawParams::Blocks(b) => blocks_to_theta(spec, d, b.clone(), frozen, sequential),
+        RawParams::Blocks(b) => blocks_to_theta(spec, d, outputs, b.clone(), frozen, sequential),
         _ if frozen => Err(Error::Params(format!(
             "frozen two-layer net `{spec}`: give named tensors W and u (u = the fixed output \
              weights) in a .json \"blocks\", .npz or .safetensors file"
         ))),
         RawParams::Flat(t) => {
-            let model = spec.build(d, None)?;
+            let model = spec.build_for(d, outputs, None)?;
             let layout = model.layout().clone();
             if t.len() != layout.len() {
                 return Err(Error::Params(format!(
@@ -225,7 +237,7 @@ pub fn model_and_theta(
             Ok((model, t.clone()))
         }
         RawParams::Array { dims, data } => {
-            let model = spec.build(d, None)?;
+            let model = spec.build_for(d, outputs, None)?;
             let layout = model.layout().clone();
             match layout.blocks() {
                 [blk] if dims_match(blk.shape, dims) => {
@@ -253,6 +265,7 @@ pub fn model_and_theta(
 fn blocks_to_theta(
     spec: &ModelSpec,
     d: usize,
+    outputs: usize,
     tensors: BTreeMap<String, (Vec<usize>, Vec<f64>)>,
     frozen: bool,
     sequential: bool,
@@ -270,7 +283,7 @@ fn blocks_to_theta(
             )
         }
         _ => {
-            let m = spec.build(d, None)?;
+            let m = spec.build_for(d, outputs, None)?;
             let l = m.layout();
             (
                 l.blocks()
@@ -321,7 +334,7 @@ fn blocks_to_theta(
         )));
     }
     let frozen_u = if frozen { Some(t["u"].1.clone()) } else { None };
-    let model = spec.build(d, frozen_u.as_deref())?;
+    let model = spec.build_for(d, outputs, frozen_u.as_deref())?;
     let layout = model.layout().clone();
     let mut theta = vec![0.0; layout.len()];
     for blk in layout.blocks() {

@@ -34,12 +34,12 @@ pub(super) fn r1(loss: Loss, final_log_loss: f64) -> AssumptionCheck {
 
 /// (A1): every coordinate of ∇L(θ0) is non-zero.
 pub(super) fn a1(model: &dyn Model, data: &Dataset, loss: Loss, theta0: &[f64]) -> AssumptionCheck {
-    let m = data.m();
-    let mut ws = model.workspace(m);
-    let mut q = vec![0.0; m];
+    let rows = data.margin_rows();
+    let mut ws = model.workspace(data.m());
+    let mut q = vec![0.0; rows];
     model.margins(theta0, data, &mut ws, &mut q);
-    let mut w = vec![0.0; m];
-    loss.grad_weights(&q, &mut w);
+    let mut w = vec![0.0; rows];
+    loss.log_loss_and_weights_grouped(&q, &mut w, data.rows_per_sample());
     let mut g = vec![0.0; theta0.len()];
     model.weighted_gradient(theta0, data, &w, &mut ws, &mut g);
     let max = g.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
@@ -82,19 +82,27 @@ pub(super) fn t3(
             "needs at least two checked points (checkpoints + final) to compare".into(),
         );
     }
-    let rows: Vec<Vec<f64>> = support.iter().map(|&i| data.row(i)).collect();
+    // Support margin rows → (x_i, s_r) (the row's sample and output combination).
+    let rows: Vec<(Vec<f64>, Vec<f64>)> = support
+        .iter()
+        .map(|&r| {
+            let mut s = vec![0.0; data.outputs()];
+            let i = data.row_combo(r, &mut s);
+            (data.row(i), s)
+        })
+        .collect();
     let pattern = |theta: &[f64]| -> Vec<bool> {
         rows.iter()
-            .flat_map(|x| model.activation_pattern(theta, x).unwrap_or_default())
+            .flat_map(|(x, _)| model.activation_pattern(theta, x).unwrap_or_default())
             .collect()
     };
     let grads = |theta: &[f64]| -> Vec<Vec<f64>> {
         let n = crate::params::norm2(theta);
         let unit: Vec<f64> = theta.iter().map(|v| v / n).collect();
         rows.iter()
-            .map(|x| {
+            .map(|(x, s)| {
                 let mut g = vec![0.0; theta.len()];
-                model.gradient(&unit, x, &mut g);
+                model.combo_gradient(&unit, x, s, &mut g);
                 g
             })
             .collect()

@@ -199,6 +199,7 @@ fn record(
     log_loss: f64,
     neg_grad_dir: Option<&[f64]>,
     lr: f64,
+    group: usize,
 ) -> TracePoint {
     let degree = model.degree();
     let q_min = q.iter().cloned().fold(f64::INFINITY, f64::min);
@@ -226,7 +227,7 @@ fn record(
         }
         _ => None,
     };
-    let correct = q.iter().filter(|&&v| v > 0.0).count();
+    let correct = crate::margin::correct_samples(q, group);
     TracePoint {
         step,
         log10_loss: log_loss / std::f64::consts::LN_10,
@@ -234,21 +235,20 @@ fn record(
         margins,
         soft_margins: soft,
         alignment,
-        train_accuracy: correct as f64 / q.len() as f64,
+        train_accuracy: correct as f64 / (q.len() / group.max(1)).max(1) as f64,
         q_min,
     }
 }
 
-/// Find a misclassified sample (q_i ≤ 0) whose model gradient is exactly zero (the first).
+/// Find a misclassified margin row (q_r ≤ 0) whose gradient ∇q_r is exactly zero (the
+/// first); returns its sample.
 fn find_dead_sample(model: &dyn Model, data: &Dataset, theta: &[f64], q: &[f64]) -> Option<usize> {
     let mut g = vec![0.0; theta.len()];
-    let mut x = vec![0.0; data.d()];
-    for (i, &qi) in q.iter().enumerate() {
-        if qi <= 0.0 {
-            for (j, xj) in x.iter_mut().enumerate() {
-                *xj = data.x[(i, j)];
-            }
-            model.gradient(theta, &x, &mut g);
+    let mut s = vec![0.0; data.outputs()];
+    for (r, &qr) in q.iter().enumerate() {
+        if qr <= 0.0 {
+            let i = data.row_combo(r, &mut s);
+            model.combo_gradient(theta, &data.row(i), &s, &mut g);
             if g.iter().all(|v| *v == 0.0) {
                 return Some(i);
             }
@@ -347,12 +347,14 @@ pub fn train_observed(
         },
     };
     let m = data.m();
+    let rows = data.margin_rows();
+    let group = data.rows_per_sample();
     let p = layout.len();
     let mut theta = theta0;
     let mut state = optimizer.init(&layout)?;
     let mut ws = model.workspace(m);
-    let mut q = vec![0.0; m];
-    let mut w = vec![0.0; m];
+    let mut q = vec![0.0; rows];
+    let mut w = vec![0.0; rows];
     let mut s = vec![0.0; p];
     let mut delta = vec![0.0; p];
     let mut next = vec![0.0; p];
@@ -379,7 +381,7 @@ pub fn train_observed(
     let mut log_loss;
     loop {
         model.margins(&theta, data, &mut ws, &mut q);
-        let (ll, c) = loss.log_loss_and_weights(&q, &mut w);
+        let (ll, c) = loss.log_loss_and_weights_grouped(&q, &mut w, group);
         log_loss = ll;
         if !log_loss.is_finite() || !crate::params::all_finite(&q) {
             stop = StopReason::Diverged { step: steps };
@@ -455,6 +457,7 @@ pub fn train_observed(
                 log_loss,
                 (gmax > 0.0).then_some(dir_for_trace),
                 lr_next,
+                group,
             ));
             if cfg.keep_iterates {
                 iterates.push((steps, theta.clone()));

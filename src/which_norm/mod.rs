@@ -139,7 +139,8 @@ pub fn run_case(
 ) -> Result<CaseEvidence> {
     let data = (case.data)()?;
     let spec = ModelSpec::parse(case.model)?;
-    let (model, theta0) = spec.instantiate(data.d(), &case.init, case.init_seed)?;
+    let (model, theta0) =
+        spec.instantiate_for(data.d(), data.outputs(), &case.init, case.init_seed)?;
     model.validate_data(&data)?;
     let schedule = schedule.unwrap_or_else(|| case.schedule_for(opt.schedule_class()));
     schedule.validate()?;
@@ -262,7 +263,9 @@ pub fn which_norm(opt: &dyn Optimizer, cfg: &WhichNormConfig) -> Result<WhichNor
         .map(|c| {
             let data = (c.data)().ok()?;
             let spec = ModelSpec::parse(c.model).ok()?;
-            let (model, _) = spec.instantiate(data.d(), &c.init, c.init_seed).ok()?;
+            let (model, _) = spec
+                .instantiate_for(data.d(), data.outputs(), &c.init, c.init_seed)
+                .ok()?;
             Some(model.layout().clone())
         })
         .collect();

@@ -6,12 +6,13 @@ use super::{mat_t_vec, Mlp};
 use crate::models::{Activation, KinkDirection, Model};
 
 impl Mlp {
-    /// The relaxation of the module docs: writes the base gradient to `base` and returns the
-    /// directions (α_k ∈ [0, 1]).
+    /// The relaxation of the module docs for the margin row Σ_c s_c f_c: writes the base
+    /// gradient to `base` and returns the directions (α_k ∈ [0, 1]).
     pub(super) fn clarke(
         &self,
         theta: &[f64],
         x: &[f64],
+        s: &[f64],
         rel_tol: f64,
         base: &mut [f64],
     ) -> Vec<KinkDirection> {
@@ -19,10 +20,11 @@ impl Mlp {
             Activation::Relu => (0.0, 1.0),
             Activation::LeakyRelu(a) => (a, 1.0),
             _ => {
-                self.gradient(theta, x, base);
+                self.combo_gradient(theta, x, s, base);
                 return Vec::new();
             }
         };
+        let u_s = self.out_combo(theta, s);
         let (zs, hs) = self.forward_all(theta, x);
         let near = self.near_kinks(theta, &zs, &hs, rel_tol);
         // Slopes with every near-kink unit at its left slope.
@@ -35,7 +37,7 @@ impl Mlp {
                 slopes[l][j] = left;
             }
         }
-        self.gradient_with_slopes(theta, &hs, &slopes, base);
+        self.gradient_with_slopes(theta, &hs, &slopes, s, base);
         let layers: Vec<usize> = (0..near.len()).filter(|&l| !near[l].is_empty()).collect();
         let dd = self.depth();
         let p = self.layout.len();
@@ -47,11 +49,11 @@ impl Mlp {
                 // The signal into layer l*'s slopes: δ_{l*,j} = upstream_j · s_{l*,j} with
                 // upstream = u (l* = D) or W_{l*+1}ᵀ δ_{l*+1}, independent of layer l*'s slopes.
                 let upstream = if ls == dd {
-                    self.out_vec(theta).to_vec()
+                    u_s.to_vec()
                 } else {
                     mat_t_vec(
                         self.layer(theta, ls + 1),
-                        &self.delta_at(theta, &slopes, ls + 1),
+                        &self.delta_at(theta, &u_s, &slopes, ls + 1),
                         self.fan_in(ls + 1),
                     )
                 };
@@ -86,7 +88,7 @@ impl Mlp {
                         (slopes[l - 1][j], slopes[l - 1][j])
                     }
                 };
-                let u = self.out_vec(theta);
+                let u = &u_s;
                 let mut delta: Vec<(f64, f64)> = (0..self.widths[dd - 1])
                     .map(|j| interval_mul((u[j], u[j]), slope_box(dd, j)))
                     .collect();

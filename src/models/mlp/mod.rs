@@ -57,6 +57,14 @@
 //!   checker's near-kink count covers every layer.
 //!
 //! The theorem suite's deep cases use smooth activations (ReLU², where there are no kinks).
+//!
+//! **C outputs** (multiclass data, [`Mlp::try_new_multiclass`]): the output block `u` is the
+//! row-major C×k_D matrix U and f(x) = U h_D ∈ ℝ^C. A margin row q = Σ_c s_c f_c = ⟨Uᵀs, h_D⟩
+//! is the scalar MLP with output vector u_s = Uᵀs, so every per-sample formula above holds
+//! with u → u_s, except ∇_U q = s h_Dᵀ. Batched: F = H_D Uᵀ (m×C GEMM), the pair margins
+//! from F, and from the output weights G (m×C, `models::outputs`) ∇U = (H_Dᵀ G)ᵀ,
+//! Δ_D = σ'(Z_D) ⊙ (G U) (two more GEMMs). The two-layer family on multiclass data is this
+//! net with D = 1 and the block names `W`, `u` ([`Mlp::two_layer_multiclass`]).
 
 mod clarke;
 
@@ -69,13 +77,17 @@ use crate::params::{dot, norm2, BlockShape, Layout};
 use faer::{MatMut, MatRef};
 use nalgebra::DMatrix;
 
-/// f(x) = uᵀσ(W_D σ(⋯ σ(W_1 x))) without biases; hidden widths k_1 … k_D.
+/// f(x) = uᵀσ(W_D σ(⋯ σ(W_1 x))) without biases; hidden widths k_1 … k_D; with C outputs
+/// f(x) = U σ(⋯).
 #[derive(Debug, Clone)]
 pub struct Mlp {
     act: Activation,
     widths: Vec<usize>,
     d: usize,
     layout: Layout,
+    outputs: usize,
+    /// Named like the two-layer family (`two_layer:…`, blocks `W`, `u`).
+    two_layer_names: bool,
 }
 
 impl Mlp {
@@ -83,8 +95,43 @@ impl Mlp {
     /// `[W1: k_1×d, W2: k_2×k_1, …, u: k_D]`. Errors ([`Error::Spec`]) when there is no hidden
     /// layer, a width or d is 0, or the activation's parameter is invalid.
     pub fn try_new(act: Activation, widths: &[usize], d: usize) -> Result<Self> {
+        Self::build(act, widths, d, 1, false)
+    }
+
+    /// MLP with C = `outputs` ≥ 2 outputs (multiclass data): as [`Mlp::try_new`] with the
+    /// output block `u` a C×k_D matrix.
+    pub fn try_new_multiclass(
+        act: Activation,
+        widths: &[usize],
+        d: usize,
+        outputs: usize,
+    ) -> Result<Self> {
+        Self::build(act, widths, d, outputs, false)
+    }
+
+    /// The two-layer net uᵀσ(Wx) with C = `outputs` outputs: blocks `W` (k×d) and `u` (C×k),
+    /// spec `two_layer:<act>:k=<k>`, L = deg σ + 1.
+    pub fn two_layer_multiclass(
+        act: Activation,
+        k: usize,
+        d: usize,
+        outputs: usize,
+    ) -> Result<Self> {
+        Self::build(act, &[k], d, outputs, true)
+    }
+
+    fn build(
+        act: Activation,
+        widths: &[usize],
+        d: usize,
+        outputs: usize,
+        two_layer_names: bool,
+    ) -> Result<Self> {
         act.validate()?;
-        let spec = Self::spec_string(act, widths);
+        let spec = Self::spec_string(act, widths, two_layer_names);
+        if outputs == 0 {
+            return Err(Error::spec(spec, "the number of outputs must be ≥ 1"));
+        }
         if widths.is_empty() {
             return Err(Error::spec(spec, "an MLP needs at least one hidden width"));
         }
@@ -102,7 +149,7 @@ impl Mlp {
             params = params.saturating_add((k as u128).saturating_mul(fan));
             fan = k as u128;
         }
-        params = params.saturating_add(fan);
+        params = params.saturating_add(fan.saturating_mul(outputs as u128));
         crate::resources::reserve(
             &format!(
                 "the layout of `{spec}` ({} blocks, {params} parameters)",
@@ -114,21 +161,59 @@ impl Mlp {
         let mut blocks = Vec::with_capacity(widths.len() + 1);
         let mut cols = d;
         for (l, &k) in widths.iter().enumerate() {
-            blocks.push((format!("W{}", l + 1), BlockShape::Matrix { rows: k, cols }));
+            let name = if two_layer_names {
+                "W".to_string()
+            } else {
+                format!("W{}", l + 1)
+            };
+            blocks.push((name, BlockShape::Matrix { rows: k, cols }));
             cols = k;
         }
-        blocks.push(("u".to_string(), BlockShape::Vector(cols)));
+        let out = if outputs == 1 {
+            BlockShape::Vector(cols)
+        } else {
+            BlockShape::Matrix {
+                rows: outputs,
+                cols,
+            }
+        };
+        blocks.push(("u".to_string(), out));
         Ok(Mlp {
             act,
             widths: widths.to_vec(),
             d,
             layout: Layout::new(blocks)?,
+            outputs,
+            two_layer_names: two_layer_names && widths.len() == 1,
         })
     }
 
-    fn spec_string(act: Activation, widths: &[usize]) -> String {
+    fn spec_string(act: Activation, widths: &[usize], two_layer: bool) -> String {
         let ks: Vec<String> = widths.iter().map(|k| k.to_string()).collect();
-        format!("mlp:{act}:k={}", ks.join(","))
+        if two_layer && widths.len() == 1 {
+            format!("two_layer:{act}:k={}", widths[0])
+        } else {
+            format!("mlp:{act}:k={}", ks.join(","))
+        }
+    }
+
+    /// The effective output vector u_s = Uᵀs of the margin row Σ_c s_c f_c (module docs);
+    /// u itself (borrowed) for a scalar net and s = (1).
+    fn out_combo<'a>(&self, theta: &'a [f64], s: &[f64]) -> std::borrow::Cow<'a, [f64]> {
+        let u = self.out_vec(theta);
+        if self.outputs == 1 && s[0] == 1.0 {
+            return std::borrow::Cow::Borrowed(u);
+        }
+        let mut out = vec![0.0; self.widths[self.depth() - 1]];
+        super::linear::mat_t_vec(u, s, &mut out);
+        std::borrow::Cow::Owned(out)
+    }
+
+    /// e_0, the combination of [`Model::forward`] / [`Model::gradient`] (the first output).
+    fn first_output(&self) -> Vec<f64> {
+        let mut s = vec![0.0; self.outputs];
+        s[0] = 1.0;
+        s
     }
 
     /// The homogeneity degree 1 + a + a² + ⋯ + a^D of an MLP with D hidden layers and an
@@ -219,15 +304,11 @@ impl Mlp {
         }
     }
 
-    /// δ_l = ∂f/∂z_l at the given slopes: δ_D = u ⊙ s_D, δ_{l−1} = (W_lᵀ δ_l) ⊙ s_{l−1}.
-    fn delta_at(&self, theta: &[f64], slopes: &[Vec<f64>], l: usize) -> Vec<f64> {
+    /// δ_l = ∂q/∂z_l at the given slopes for the output vector `u` (u_s of the margin row):
+    /// δ_D = u ⊙ s_D, δ_{l−1} = (W_lᵀ δ_l) ⊙ s_{l−1}.
+    fn delta_at(&self, theta: &[f64], u: &[f64], slopes: &[Vec<f64>], l: usize) -> Vec<f64> {
         let dd = self.depth();
-        let mut delta: Vec<f64> = self
-            .out_vec(theta)
-            .iter()
-            .zip(&slopes[dd - 1])
-            .map(|(a, b)| a * b)
-            .collect();
+        let mut delta: Vec<f64> = u.iter().zip(&slopes[dd - 1]).map(|(a, b)| a * b).collect();
         for k in ((l + 1)..=dd).rev() {
             let mut next = mat_t_vec(self.layer(theta, k), &delta, self.fan_in(k));
             for (n, s) in next.iter_mut().zip(&slopes[k - 2]) {
@@ -238,17 +319,28 @@ impl Mlp {
         delta
     }
 
-    /// The gradient for explicit slopes s_l = σ'(z_l) (one vector per layer).
+    /// The gradient of the margin row Σ_c s_c f_c (`s`, module docs) for explicit slopes
+    /// s_l = σ'(z_l) (one vector per layer).
     fn gradient_with_slopes(
         &self,
         theta: &[f64],
         hs: &[Vec<f64>],
         slopes: &[Vec<f64>],
+        s: &[f64],
         out: &mut [f64],
     ) {
         let dd = self.depth();
-        let u = self.out_vec(theta);
-        out[self.layout.blocks()[dd].range()].copy_from_slice(&hs[dd]);
+        let u = self.out_combo(theta, s);
+        let gu = &mut out[self.layout.blocks()[dd].range()];
+        if self.outputs == 1 && s[0] == 1.0 {
+            gu.copy_from_slice(&hs[dd]);
+        } else {
+            for (row, sc) in gu.chunks_exact_mut(hs[dd].len()).zip(s) {
+                for (g, h) in row.iter_mut().zip(&hs[dd]) {
+                    *g = sc * h;
+                }
+            }
+        }
         let delta: Vec<f64> = u.iter().zip(&slopes[dd - 1]).map(|(a, b)| a * b).collect();
         self.backprop(theta, hs, slopes, dd, delta, out);
     }
@@ -290,18 +382,27 @@ impl Mlp {
             .count()
     }
 
-    /// Make `ws.mats` = [Z_1 … Z_D, H_1 … H_D, Δ_1 … Δ_D] and `ws.vecs` = [a (m)].
+    /// Make `ws.mats` = [Z_1 … Z_D, H_1 … H_D, Δ_1 … Δ_D] (+ [F, G], both m×C, when C > 1)
+    /// and `ws.vecs` = [a (m)].
     fn ensure_ws(&self, ws: &mut Workspace, m: usize) {
         let dd = self.depth();
-        let ok = ws.mats.len() == 3 * dd
+        let extra = if self.outputs > 1 { 2 } else { 0 };
+        let cols = |i: usize| {
+            if i < 3 * dd {
+                self.widths[i % dd]
+            } else {
+                self.outputs
+            }
+        };
+        let ok = ws.mats.len() == 3 * dd + extra
             && ws
                 .mats
                 .iter()
                 .enumerate()
-                .all(|(i, mat)| mat.nrows() == m && mat.ncols() == self.widths[i % dd]);
+                .all(|(i, mat)| mat.nrows() == m && mat.ncols() == cols(i));
         if !ok {
-            ws.mats = (0..3 * dd)
-                .map(|i| DMatrix::zeros(m, self.widths[i % dd]))
+            ws.mats = (0..3 * dd + extra)
+                .map(|i| DMatrix::zeros(m, cols(i)))
                 .collect();
         }
         ensure_vecs(ws, &[m]);
@@ -317,7 +418,10 @@ fn mat_t_vec(mat: &[f64], v: &[f64], cols: usize) -> Vec<f64> {
 
 impl Model for Mlp {
     fn name(&self) -> String {
-        Self::spec_string(self.act, &self.widths)
+        Self::spec_string(self.act, &self.widths, self.two_layer_names)
+    }
+    fn outputs(&self) -> usize {
+        self.outputs
     }
     fn layout(&self) -> &Layout {
         &self.layout
@@ -329,17 +433,35 @@ impl Model for Mlp {
     fn degree(&self) -> f64 {
         Self::degree_of(self.act, self.depth())
     }
+    /// f (the first output f_0 when C > 1).
     fn forward(&self, theta: &[f64], x: &[f64]) -> f64 {
-        let (_, hs) = self.forward_all(theta, x);
-        dot(self.out_vec(theta), &hs[self.depth()])
+        self.combo_forward(theta, x, &self.first_output())
     }
+    /// ∇f (of the first output when C > 1).
     fn gradient(&self, theta: &[f64], x: &[f64], out: &mut [f64]) {
+        self.combo_gradient(theta, x, &self.first_output(), out)
+    }
+    fn combo_forward(&self, theta: &[f64], x: &[f64], s: &[f64]) -> f64 {
+        let (_, hs) = self.forward_all(theta, x);
+        dot(&self.out_combo(theta, s), &hs[self.depth()])
+    }
+    fn combo_gradient(&self, theta: &[f64], x: &[f64], s: &[f64], out: &mut [f64]) {
         let (zs, hs) = self.forward_all(theta, x);
         let slopes: Vec<Vec<f64>> = zs
             .iter()
             .map(|z| z.iter().map(|&v| self.act.derivative(v)).collect())
             .collect();
-        self.gradient_with_slopes(theta, &hs, &slopes, out);
+        self.gradient_with_slopes(theta, &hs, &slopes, s, out);
+    }
+    fn combo_clarke_gradient(
+        &self,
+        theta: &[f64],
+        x: &[f64],
+        s: &[f64],
+        rel_tol: f64,
+        base: &mut [f64],
+    ) -> Vec<KinkDirection> {
+        self.clarke(theta, x, s, rel_tol, base)
     }
     /// For ReLU / leaky ReLU: the units of every hidden layer in order (layer 1 first), `true`
     /// when the pre-activation is > 0; `None` for smooth activations.
@@ -359,7 +481,7 @@ impl Model for Mlp {
         rel_tol: f64,
         base: &mut [f64],
     ) -> Vec<KinkDirection> {
-        self.clarke(theta, x, rel_tol, base)
+        self.clarke(theta, x, &self.first_output(), rel_tol, base)
     }
     fn workspace(&self, m: usize) -> Workspace {
         let mut ws = Workspace::default();
@@ -371,7 +493,7 @@ impl Model for Mlp {
         let dd = self.depth();
         self.ensure_ws(ws, m);
         let (zs, rest) = ws.mats.split_at_mut(dd);
-        let (hs, _) = rest.split_at_mut(dd);
+        let (hs, tail) = rest.split_at_mut(dd);
         for l in 1..=dd {
             let (k, kin) = (self.widths[l - 1], self.fan_in(l));
             let w = MatRef::from_column_major_slice(self.layer(theta, l), kin, k);
@@ -396,6 +518,18 @@ impl Model for Mlp {
                 }
             });
         }
+        if self.outputs > 1 {
+            // F = H_D Uᵀ; U row-major C×k_D is the column-major k_D×C matrix Uᵀ.
+            let (c, kd) = (self.outputs, self.widths[dd - 1]);
+            let f = tail[dd].as_mut_slice();
+            matmul(
+                MatMut::from_column_major_slice_mut(f, m, c),
+                MatRef::from_column_major_slice(hs[dd - 1].as_slice(), m, kd),
+                MatRef::from_column_major_slice(self.out_vec(theta), kd, c),
+            );
+            super::outputs::pair_margins(data, f, q);
+            return;
+        }
         q.fill(0.0);
         let hd = hs[dd - 1].as_slice();
         for (hc, uj) in hd.chunks_exact(m).zip(self.out_vec(theta)) {
@@ -418,6 +552,11 @@ impl Model for Mlp {
         let m = data.m();
         let dd = self.depth();
         self.ensure_ws(ws, m);
+        if self.outputs > 1 {
+            self.multiclass_head_backward(theta, data, w, ws, out);
+            self.backward_from_top(theta, data, ws, out);
+            return;
+        }
         signed_weights(w, &data.y, &mut ws.vecs[0]);
         let a = &ws.vecs[0];
         let (zs, rest) = ws.mats.split_at_mut(dd);
@@ -440,6 +579,63 @@ impl Model for Mlp {
                 }
             });
         }
+        self.backward_from_top(theta, data, ws, out);
+    }
+}
+
+impl Mlp {
+    /// The C-output head's backward pass (module docs): G from the row weights, ∇U = (H_Dᵀ G)ᵀ
+    /// into `out`, Δ_D = σ'(Z_D) ⊙ (G U) into the workspace.
+    fn multiclass_head_backward(
+        &self,
+        theta: &[f64],
+        data: &Dataset,
+        w: &[f64],
+        ws: &mut Workspace,
+        out: &mut [f64],
+    ) {
+        let (m, dd, c) = (data.m(), self.depth(), self.outputs);
+        let kd = self.widths[dd - 1];
+        let (zs, rest) = ws.mats.split_at_mut(dd);
+        let (hs, rest) = rest.split_at_mut(dd);
+        let (deltas, fg) = rest.split_at_mut(dd);
+        let g = fg[1].as_mut_slice();
+        super::outputs::pair_output_weights(data, w, g);
+        let u = self.out_vec(theta);
+        // ∇U: row-major C×k_D = column-major k_D×C = H_Dᵀ G.
+        matmul(
+            MatMut::from_column_major_slice_mut(&mut out[self.layout.blocks()[dd].range()], kd, c),
+            MatRef::from_column_major_slice(hs[dd - 1].as_slice(), m, kd).transpose(),
+            MatRef::from_column_major_slice(g, m, c),
+        );
+        // Δ_D = σ'(Z_D) ⊙ (G U), U = (column-major k_D×C view)ᵀ.
+        let del = deltas[dd - 1].as_mut_slice();
+        matmul(
+            MatMut::from_column_major_slice_mut(del, m, kd),
+            MatRef::from_column_major_slice(g, m, c),
+            MatRef::from_column_major_slice(u, kd, c).transpose(),
+        );
+        let zd = zs[dd - 1].as_slice();
+        with_activation!(self.act, sig => {
+            for (dv, zv) in del.iter_mut().zip(zd) {
+                *dv *= sig(*zv).1;
+            }
+        });
+    }
+
+    /// Backpropagation below the output layer: from Δ_D (in the workspace) the ∇W_l into
+    /// `out` and Δ_{l−1} = (Δ_l W_l) ⊙ σ'(Z_{l−1}), l = D … 1.
+    fn backward_from_top(
+        &self,
+        theta: &[f64],
+        data: &Dataset,
+        ws: &mut Workspace,
+        out: &mut [f64],
+    ) {
+        let (m, dd) = (data.m(), self.depth());
+        let (zs, rest) = ws.mats.split_at_mut(dd);
+        let (hs, rest) = rest.split_at_mut(dd);
+        let deltas = &mut rest[..dd];
         for l in (1..=dd).rev() {
             let (k, kin) = (self.widths[l - 1], self.fan_in(l));
             let gw = &mut out[self.layout.blocks()[l - 1].range()];
