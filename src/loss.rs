@@ -266,8 +266,9 @@ impl Loss {
         debug_assert_eq!(q.len() % group, 0);
         // Per sample: s_i = LSE_c(−q_ic), log ℓ_i = log softplus(s_i) (the logistic log-value
         // at −s_i), log(−∂ℓ_i/∂q_ic) = −q_ic − softplus(s_i), kept in w until the shift.
-        let n = q.len() / group;
-        let mut log_li = Vec::with_capacity(n);
+        // log L = LSE_i log ℓ_i, accumulated online (running maximum and rescaled sum), so the
+        // training step allocates nothing.
+        let (mut ll_max, mut ll_sum) = (f64::NEG_INFINITY, 0.0_f64);
         let mut c = f64::NEG_INFINITY;
         for (qg, wg) in q.chunks_exact(group).zip(w.chunks_exact_mut(group)) {
             let mx = qg.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(-v));
@@ -276,7 +277,17 @@ impl Loss {
             } else {
                 mx
             };
-            log_li.push(Loss::Logistic.log_value(-s));
+            let li = Loss::Logistic.log_value(-s);
+            if li > ll_max {
+                ll_sum = if ll_max.is_finite() {
+                    ll_sum * (ll_max - li).exp() + 1.0
+                } else {
+                    1.0
+                };
+                ll_max = li;
+            } else if li.is_finite() {
+                ll_sum += (li - ll_max).exp();
+            }
             let sp = softplus(s);
             for (wi, &qi) in wg.iter_mut().zip(qg) {
                 *wi = -qi - sp;
@@ -286,6 +297,11 @@ impl Loss {
         for wi in w.iter_mut() {
             *wi = (*wi - c).exp();
         }
-        (log_sum_exp(&log_li), c)
+        let log_l = if ll_max.is_finite() {
+            ll_max + ll_sum.ln()
+        } else {
+            ll_max
+        };
+        (log_l, c)
     }
 }

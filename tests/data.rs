@@ -7,6 +7,9 @@
 //! Generator tests check determinism, the documented sampling procedures (re-implemented
 //! here from the doc comments) and the labelling rules.
 
+mod common;
+use common::{idx_images, idx_labels};
+
 use approx::{abs_diff_eq, assert_abs_diff_eq};
 use implicit_bias::data::generators::{self, ReluTeacher};
 use implicit_bias::data::{load, load_csv, load_idx, load_json, save_csv, Dataset};
@@ -383,25 +386,6 @@ fn load_dispatches_on_extension() {
 }
 
 // ---------------------------------------------------------------- IDX
-
-/// An IDX3 image file (n × rows × cols) and an IDX1 label file.
-fn idx_images(n: u32, rows: u32, cols: u32, pixels: &[u8]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for k in [0x0803, n, rows, cols] {
-        v.extend_from_slice(&k.to_be_bytes());
-    }
-    v.extend_from_slice(pixels);
-    v
-}
-
-fn idx_labels(labels: &[u8]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for k in [0x0801, labels.len() as u32] {
-        v.extend_from_slice(&k.to_be_bytes());
-    }
-    v.extend_from_slice(labels);
-    v
-}
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

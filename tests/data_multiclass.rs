@@ -7,6 +7,9 @@
 //! bundled MNIST fixture (the 2048 first training digits), whose per-digit counts are
 //! measured, printed and pinned.
 
+mod common;
+use common::{idx_images, idx_labels};
+
 use implicit_bias::data::{
     load_csv, load_csv_with, load_idx, load_idx_as, load_json_with, load_with, parse_csv,
     parse_csv_with, parse_idx_as, parse_json, parse_json_with, save_csv, DataConfig, Dataset,
@@ -289,25 +292,6 @@ fn save_csv_round_trips_multiclass_and_binary_data() {
 }
 
 // ---------------------------------------------------------------- IDX
-
-/// An IDX3 image file (n × rows × cols) and an IDX1 label file, as in `tests/data.rs`.
-fn idx_images(n: u32, rows: u32, cols: u32, pixels: &[u8]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for k in [0x0803, n, rows, cols] {
-        v.extend_from_slice(&k.to_be_bytes());
-    }
-    v.extend_from_slice(pixels);
-    v
-}
-
-fn idx_labels(labels: &[u8]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for k in [0x0801, labels.len() as u32] {
-        v.extend_from_slice(&k.to_be_bytes());
-    }
-    v.extend_from_slice(labels);
-    v
-}
 
 /// The digits of the synthetic set: every digit once, then 3, 6, 3.
 const DIGITS: [u8; 13] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 3, 6, 3];

@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests (`tests/cli.rs`, `tests/cli_report.rs`,
+//! Helpers shared by the integration tests (`tests/cli.rs`, `tests/cli_report.rs`, `tests/data.rs`, `tests/data_multiclass.rs`,
 //! `tests/params_external.rs`, `tests/readers.rs`, `tests/reliability.rs`).
 
 #![allow(dead_code)]
@@ -56,4 +56,24 @@ pub fn xor_data() -> implicit_bias::data::Dataset {
         vec![-1.0, 1.0],
     ];
     implicit_bias::data::Dataset::from_rows(&rows, vec![1.0, 1.0, -1.0, -1.0]).unwrap()
+}
+
+/// An IDX3 image file (n × rows × cols, magic 0x0803, big-endian sizes) around `pixels`.
+pub fn idx_images(n: u32, rows: u32, cols: u32, pixels: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    for k in [0x0803, n, rows, cols] {
+        v.extend_from_slice(&k.to_be_bytes());
+    }
+    v.extend_from_slice(pixels);
+    v
+}
+
+/// An IDX1 label file (magic 0x0801) around `labels`.
+pub fn idx_labels(labels: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    for k in [0x0801, labels.len() as u32] {
+        v.extend_from_slice(&k.to_be_bytes());
+    }
+    v.extend_from_slice(labels);
+    v
 }
