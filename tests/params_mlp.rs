@@ -194,3 +194,123 @@ fn pytorch_and_flax_names_give_the_certificate_of_the_own_names() {
         );
     }
 }
+
+/// A C-class MLP and data labelled by its own argmax (rows with a clear winner), written as a
+/// CSV of class indices; θ separates every pair by construction.
+fn setup_multiclass(dir: &Path, spec: &str, classes: usize) -> (Vec<f64>, Box<dyn Model>) {
+    let (model, theta) = ModelSpec::parse(spec)
+        .unwrap()
+        .instantiate_for(D, classes, &Init::Uniform { alpha: 1.0 }, 5)
+        .unwrap();
+    let mut csv = String::new();
+    let mut n = 0;
+    let mut s = vec![0.0; classes];
+    for i in 0..400 {
+        let x: Vec<f64> = (0..D)
+            .map(|j| (((i * 7 + j * 13) % 17) as f64 / 8.0 - 1.0) + 0.01 * (i % 5) as f64)
+            .collect();
+        let f: Vec<f64> = (0..classes)
+            .map(|c| {
+                s.iter_mut().for_each(|v| *v = 0.0);
+                s[c] = 1.0;
+                model.combo_forward(&theta, &x, &s)
+            })
+            .collect();
+        let (y, top) =
+            f.iter().enumerate().fold(
+                (0, f64::NEG_INFINITY),
+                |a, (c, &v)| if v > a.1 { (c, v) } else { a },
+            );
+        let second = (0..classes)
+            .filter(|&c| c != y)
+            .map(|c| f[c])
+            .fold(f64::NEG_INFINITY, f64::max);
+        if top - second < 1e-3 * top.abs().max(1e-300) {
+            continue;
+        }
+        csv.push_str(&format!("{y},{},{},{}\n", x[0], x[1], x[2]));
+        n += 1;
+        if n == 30 {
+            break;
+        }
+    }
+    std::fs::write(dir.join("data.csv"), csv).unwrap();
+    (theta, model)
+}
+
+fn check_spec(dir: &Path, spec: &str, params: &str) -> (Option<i32>, String, String) {
+    let o = bin()
+        .arg("check")
+        .arg("--data")
+        .arg(dir.join("data.csv"))
+        .args(["--model", spec, "--params"])
+        .arg(dir.join(params))
+        .args([
+            "--norm",
+            "l2",
+            "--norm",
+            "max_spectral",
+            "--classes",
+            "3",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(!err.contains("panicked"), "{err}");
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        err,
+    )
+}
+
+/// Multiclass heads under PyTorch names: `nn.Sequential(Linear(3, 4), act, Linear(4, 4), act,
+/// Linear(4, C))` has `4.weight` of shape (C, 4), read as the head block u (C × k_D) — the same
+/// certificate as the own names; and a two-layer net's `2.weight` (C, k) likewise. A head with
+/// the wrong number of rows (a binary head on 3-class data) is refused with exit status 2.
+#[test]
+fn pytorch_multiclass_heads_give_the_certificate_of_the_own_names() {
+    for (spec, names) in [
+        ("mlp:relu_pow:2:k=4,4", &["W1", "W2", "u"][..]),
+        ("two_layer:relu_pow:2:k=4", &["W", "u"][..]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (theta, model) = setup_multiclass(dir.path(), spec, 3);
+        let tensors = |torch: bool| -> Vec<(String, Vec<usize>, Vec<f64>)> {
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    let (data, (r, c)) = block(model.as_ref(), &theta, n);
+                    let name = if torch {
+                        format!("{}.weight", 2 * i)
+                    } else {
+                        n.to_string()
+                    };
+                    (name, vec![r, c], data.to_vec())
+                })
+                .collect()
+        };
+        let (_, (head_rows, _)) = block(model.as_ref(), &theta, "u");
+        assert_eq!(head_rows, 3, "{spec}: the head is C × k");
+        write_st(&dir.path().join("own.safetensors"), &tensors(false));
+        write_st(&dir.path().join("torch.safetensors"), &tensors(true));
+        let (code, out, err) = check_spec(dir.path(), spec, "own.safetensors");
+        assert_eq!(code, Some(0), "{spec}: {err}");
+        let reference = summary(&out);
+        assert!(reference[0].1 > 0.0, "{spec}: θ separates: {reference:?}");
+        let (code, out, err) = check_spec(dir.path(), spec, "torch.safetensors");
+        assert_eq!(code, Some(0), "{spec}: {err}");
+        assert_eq!(summary(&out), reference, "{spec}: PyTorch names");
+
+        // A binary head (1 × k) on 3-class data: refused, not read as something else.
+        let mut bad = tensors(true);
+        let last = bad.last_mut().unwrap();
+        let k = last.1[1];
+        *last = (last.0.clone(), vec![1, k], last.2[..k].to_vec());
+        write_st(&dir.path().join("bad.safetensors"), &bad);
+        let (code, _, err) = check_spec(dir.path(), spec, "bad.safetensors");
+        assert_eq!(code, Some(2), "{spec}: {err}");
+    }
+}
