@@ -14,6 +14,7 @@
 //! | [`soft_margin_monotone`] | [F] Thm 3.1, [M] Thm 3.1: the soft margin never decreases |
 //! | [`kappa_rates`] | how fast the own κ falls (no paper reports it): fitted rates, trend asserted |
 //! | [`muon_exact_vs_ns`] | [M] Cor. 3.4 needs exact orthogonalization: Newton–Schulz falls short |
+//! | [`multiclass`] | [M] Thm 3.2, 3.3, Cor. 3.4, Thm 3.6 on the m(C−1) pair margins of 4-class linear and two-layer models |
 //!
 //! Cases are data: `fixtures/cases/*.toml`, one run per file (format:
 //! `implicit_bias::theorem_case`), with the thresholds and what they were calibrated on in
@@ -32,6 +33,7 @@ mod common;
 mod kappa_rates;
 mod linear_steepest;
 mod muon_exact_vs_ns;
+mod multiclass;
 mod soft_margin_monotone;
 mod two_layer;
 
@@ -41,13 +43,14 @@ use std::collections::BTreeSet;
 /// The suites, i.e. the values `suite` may take in a case file.
 /// (The soft-margin suite has no cases of its own: it checks every normalized-steepest-descent
 /// case of the other suites.)
-const SUITES: [&str; 7] = [
+const SUITES: [&str; 8] = [
     "linear_steepest",
     "adam_regimes",
     "adagrad_weighted",
     "adaptive_a",
     "two_layer",
     "muon_exact_vs_ns",
+    "multiclass",
     "extra",
 ];
 
