@@ -111,7 +111,8 @@ pub fn run_one(
         .ok_or_else(|| Error::Config(format!("no run with index {}", job.run_index)))?;
     let seed = job.seed;
     let spec = ModelSpec::parse(&job.spec)?;
-    let (model, theta0) = spec.instantiate_for(data.d(), data.outputs(), &cfg.model.init, seed)?;
+    let (model, theta0) =
+        crate::params_io::instantiate(&spec, data.d(), data.outputs(), &cfg.model.init, seed)?;
     let opt = run.optimizer.build()?;
     let norms = &cfg.train.norms;
     let schedule = run.schedule_for(&job.spec);
@@ -286,8 +287,7 @@ pub fn preflight(
         let spec = ModelSpec::parse(&sp)?;
         // Frozen nets need their u to be built: instantiate draws it (seed 0).
         let model = if spec.is_frozen() {
-            spec.instantiate_for(data.d(), data.outputs(), &cfg.model.init, 0)?
-                .0
+            crate::params_io::instantiate(&spec, data.d(), data.outputs(), &cfg.model.init, 0)?.0
         } else {
             spec.build_for(data.d(), data.outputs(), None)?
         };

@@ -223,13 +223,17 @@ impl ExperimentConfig {
         Ok(cfg)
     }
 
-    /// Read and parse a file.
+    /// Read and parse a file. A relative `[model] init = { type = "file", path = … }` is
+    /// taken relative to the file's directory, like the data paths.
     pub fn load(path: &Path) -> Result<Self> {
         let text = crate::read_file::read_text(path, "config file")?;
-        Self::parse(&text).map_err(|e| match e {
+        let mut cfg = Self::parse(&text).map_err(|e| match e {
             Error::Config(msg) => Error::Config(format!("{}: {msg}", path.display())),
             other => other,
-        })
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        cfg.model.init = cfg.model.init.relative_to(base);
+        Ok(cfg)
     }
 
     /// Semantic checks beyond the TOML schema.

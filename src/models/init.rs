@@ -8,6 +8,11 @@
 //!   for non-linearities", multiplied by α = 0.01 (\[M\] App. D); this is the default.
 //! * [`Init::Uniform`]: θ_j ~ U[−α/fan_in, α/fan_in] — the teacher–student setup of \[F\] §4.1
 //!   (w_jl ~ U[−α/d, α/d], u_j ~ U[−α/k′, α/k′]).
+//! * [`Init::File`]: θ0 read from a parameter file — any format `check --params` reads
+//!   (`.json` flat θ / blocks, a `runs/*.json` record of `implicit-bias run`, `.npy`, `.npz`,
+//!   `.safetensors`), mapped to the model's blocks as there ([`crate::params_io`]). Every
+//!   seed then starts from the same θ0 (the seed still drives mini-batch sampling). The file
+//!   is read by [`crate::params_io::instantiate`]; [`initialize`] refuses it.
 //!
 //! Draws come from one `ChaCha8Rng::seed_from_u64(seed)` stream, blocks in layout order and
 //! entries in row-major order, so a seed fixes θ0 on every platform (ChaCha is specified
@@ -21,7 +26,7 @@ use rand_distr::{Distribution, Normal, Uniform};
 use serde::{Deserialize, Serialize};
 
 /// An initialization scheme (TOML: `init = { type = "kaiming_normal", scale = 0.01 }`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Init {
     /// θ_j ~ scale · N(0, 1/fan_in) (\[M\] App. D: Kaiming without gain, times α = 0.01).
@@ -33,6 +38,12 @@ pub enum Init {
     Uniform {
         /// Scale α (> 0).
         alpha: f64,
+    },
+    /// θ0 from a parameter file (`init = { type = "file", path = "theta0.json" }`; a relative
+    /// path in a config file is relative to that file).
+    File {
+        /// The parameter file.
+        path: std::path::PathBuf,
     },
 }
 
@@ -59,14 +70,34 @@ impl Init {
                 "uniform {alpha}",
                 "θ_j ~ U[−α/fan_in, α/fan_in] ([F] §4.1)",
             ),
+            Row::new(
+                "file",
+                "file {path}",
+                "θ0 read from a parameter file (any `check --params` format, or a runs/*.json record)",
+            ),
         ]
     }
 
-    /// Check that the scale (or α) is finite and > 0.
+    /// The same scheme with a relative file path taken relative to `base` (the directory of
+    /// the config file that names it); other schemes unchanged.
+    pub fn relative_to(&self, base: &std::path::Path) -> Init {
+        match self {
+            Init::File { path } if path.is_relative() => Init::File {
+                path: base.join(path),
+            },
+            other => other.clone(),
+        }
+    }
+
+    /// Check that the scale (or α) is finite and > 0, or that a file path is given.
     pub fn validate(&self) -> Result<()> {
-        let (name, v) = match *self {
-            Init::KaimingNormal { scale } => ("kaiming_normal scale", scale),
-            Init::Uniform { alpha } => ("uniform alpha", alpha),
+        let (name, v) = match self {
+            Init::KaimingNormal { scale } => ("kaiming_normal scale", *scale),
+            Init::Uniform { alpha } => ("uniform alpha", *alpha),
+            Init::File { path } if path.as_os_str().is_empty() => {
+                return Err(Error::Config("init: type = \"file\" needs a path".into()))
+            }
+            Init::File { .. } => return Ok(()),
         };
         if v > 0.0 && v.is_finite() {
             Ok(())
@@ -99,6 +130,13 @@ pub fn initialize(layout: &Layout, init: &Init, seed: u64) -> Result<Vec<f64>> {
         let fan = fan_in(&block.shape) as f64;
         let n = block.shape.len();
         match *init {
+            Init::File { ref path } => {
+                return Err(Error::Config(format!(
+                    "init = file ({}): parameters from a file are read by \
+                     params_io::instantiate, not drawn",
+                    path.display()
+                )))
+            }
             Init::KaimingNormal { scale } => {
                 let dist = Normal::new(0.0, scale / fan.sqrt())
                     .map_err(|e| Error::Config(format!("init: block `{}`: {e}", block.name)))?;

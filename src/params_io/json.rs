@@ -1,4 +1,5 @@
-//! The JSON parameter format: `{"theta": [..]}` or `{"blocks": {name: {"shape", "data"}}}`.
+//! The JSON parameter format: `{"theta": [..]}` or `{"blocks": {name: {"shape", "data"}}}`,
+//! or a run record of `implicit-bias run` (`record.rs`).
 
 use super::RawParams;
 use crate::error::{Error, Result};
@@ -25,6 +26,11 @@ struct ParamsJson {
 /// input in error messages. A leading byte-order mark is ignored.
 pub fn parse_params_json(text: &str, source: &str) -> Result<RawParams> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+        if super::record::is_record(&v) {
+            return super::record::parse_record(v, source);
+        }
+    }
     let p: ParamsJson =
         serde_json::from_str(text).map_err(|e| Error::Json(format!("{source}: {e}")))?;
     match (p.theta, p.blocks) {

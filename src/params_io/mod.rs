@@ -17,7 +17,7 @@
 //!
 //! | extension | content | element types |
 //! |---|---|---|
-//! | `.json` | `{"theta": [..]}` (flat θ) or `{"blocks": {name: {"shape": [..], "data": [..]}}}` | JSON numbers |
+//! | `.json` | `{"theta": [..]}` (flat θ) or `{"blocks": {name: {"shape": [..], "data": [..]}}}`, or a `runs/*.json` record of `implicit-bias run` (its final θ by block, and `frozen_u` as `u`) | JSON numbers |
 //! | `.npy` | one NumPy array: a 1-D flat θ, or (2-D) the single block of a single-block model | `<f8 >f8 <f4 >f4 <f2 >f2` |
 //! | `.npz` | a zip (stored or deflate, `numpy.savez[_compressed]`) of `.npy` arrays; member `W.npy` is tensor `W` | as `.npy` |
 //! | `.safetensors` | named tensors (Hugging Face `safetensors`, e.g. `safetensors.torch.save_file(model.state_dict(), …)`) | `F64 F32 F16 BF16` |
@@ -66,6 +66,7 @@ mod json;
 mod map;
 mod npy;
 mod npz;
+mod record;
 mod safetensors;
 
 pub use json::parse_params_json;
@@ -75,7 +76,7 @@ pub use npz::parse_npz;
 pub use safetensors::parse_safetensors;
 
 use crate::error::{Error, Result};
-use crate::models::{Model, ModelSpec};
+use crate::models::{Init, Model, ModelSpec};
 use crate::params::BlockShape;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -170,6 +171,32 @@ pub fn load_params_file(path: &Path) -> Result<RawParams> {
     let format = ParamsFormat::from_path(path)?;
     let bytes = crate::read_file::read_bytes(path, "parameter file")?;
     parse_params_bytes(&bytes, format, &path.display().to_string())
+}
+
+/// The model of `spec` (with `outputs` outputs) and its initial θ0 for `init`: drawn from
+/// `seed` by [`ModelSpec::instantiate_for`], or, for [`Init::File`], read from the file
+/// ([`load_params_file`]) and mapped to the model's blocks as `check --params` does
+/// ([`model_and_theta_for`]; PyTorch names recognised, every block present with its exact
+/// shape, no unused tensor). A frozen-output net takes its fixed `u` from the file too.
+pub fn instantiate(
+    spec: &ModelSpec,
+    d: usize,
+    outputs: usize,
+    init: &Init,
+    seed: u64,
+) -> Result<(Box<dyn Model>, Vec<f64>)> {
+    match init {
+        Init::File { path } => {
+            let raw = load_params_file(path)?;
+            model_and_theta_for(spec, d, outputs, &raw).map_err(|e| match e {
+                Error::Params(msg) => {
+                    Error::Params(format!("init = file {}: {msg}", path.display()))
+                }
+                other => other,
+            })
+        }
+        _ => spec.instantiate_for(d, outputs, init, seed),
+    }
 }
 
 fn dims_match(shape: BlockShape, dims: &[usize]) -> bool {

@@ -145,8 +145,13 @@ impl TheoremCase {
     pub fn setup(&self) -> Result<CaseSetup> {
         let data = self.data.load(&self.base)?;
         let spec = ModelSpec::parse(&self.model.spec)?;
-        let (model, theta0) =
-            spec.instantiate_for(data.d(), data.outputs(), &self.model.init, self.model.seed)?;
+        let (model, theta0) = crate::params_io::instantiate(
+            &spec,
+            data.d(),
+            data.outputs(),
+            &self.model.init,
+            self.model.seed,
+        )?;
         model.validate_data(&data)?;
         let norms = self.check.norms.clone();
         let mut trace_norms = norms.clone();

@@ -271,6 +271,7 @@ impl TheoremCase {
             c.name = name.to_string();
         }
         c.base = base.to_path_buf();
+        c.model.init = c.model.init.relative_to(base);
         c.validate()?;
         Ok(c)
     }

@@ -32,8 +32,8 @@ mod adaptive_a;
 mod common;
 mod kappa_rates;
 mod linear_steepest;
-mod muon_exact_vs_ns;
 mod multiclass;
+mod muon_exact_vs_ns;
 mod soft_margin_monotone;
 mod two_layer;
 
