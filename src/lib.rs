@@ -115,6 +115,7 @@ pub mod testing;
 pub mod theorem_case;
 pub mod train;
 pub mod which_norm;
+pub mod write_file;
 
 /// The most used items in one import.
 pub mod prelude {

@@ -12,7 +12,7 @@
 //! * `implicit-bias run CONFIG.toml [--out DIR] [--jobs N] [--quiet]` — train every
 //!   (model × run × seed) job of an experiment config in parallel, check the final directions,
 //!   write `DIR/runs/*.json`, `DIR/trace.csv`, `DIR/report.md`, `DIR/report.json` and SVG
-//!   figures, and print the final-margin and KKT tables. Ctrl-C: exit status 130, completed
+//!   figures, and print the final-margin and KKT tables. Ctrl-C / SIGTERM / SIGHUP: exit status 128 + signal (130 / 143 / 129), completed
 //!   runs kept.
 //! * `implicit-bias report DIR` — regenerate the report of a results directory.
 //! * `implicit-bias compare A B [--tol T] [--json]` — margin/verdict differences.
@@ -178,7 +178,7 @@ enum Command {
     },
     /// Train every (model × run × seed) job of an experiment config in parallel, check the
     /// final directions, and write runs/*.json, trace.csv, report.md, report.json and SVG
-    /// figures. Ctrl-C keeps the completed runs (exit status 130).
+    /// figures. Ctrl-C, SIGTERM and SIGHUP keep the completed runs (exit status 128 + signal: 130, 143, 129).
     Run {
         /// Experiment config (TOML); relative data paths are resolved against its folder.
         config: PathBuf,
@@ -399,7 +399,7 @@ fn main() -> ExitCode {
             jobs,
             quiet,
         }) {
-            Ok(true) => return ExitCode::from(cmd::run::INTERRUPTED),
+            Ok(true) => return ExitCode::from(cmd::signals::exit_status()),
             Ok(false) => Ok(()),
             Err(e) => Err(e),
         },

@@ -288,11 +288,20 @@ fn report_and_compare_bad_input() {
     }
 }
 
-/// Ctrl-C (SIGINT) during a grid: exit status 130, the completed runs' JSON files are intact,
-/// no half-written file is left, and `report DIR` regenerates the report from them.
+/// Ctrl-C (SIGINT), SIGTERM (Slurm's `scancel` and time limit) and SIGHUP during a grid:
+/// exit status 128 + signal, the completed runs' files are intact, no half-written or
+/// temporary file is left, the run itself wrote `trace.csv` and the report of the completed
+/// runs, and `report DIR` regenerates the report from them.
 #[cfg(unix)]
 #[test]
-fn ctrl_c_keeps_completed_runs() {
+fn signals_keep_completed_runs() {
+    for (sig, status) in [("INT", 130), ("TERM", 143), ("HUP", 129)] {
+        interrupted_run_keeps_completed_runs(sig, status);
+    }
+}
+
+#[cfg(unix)]
+fn interrupted_run_keeps_completed_runs(sig: &str, code: i32) {
     let dir = tempfile::tempdir().unwrap();
     // The first run finishes in milliseconds; the second would take minutes.
     let cfg = write(
@@ -345,18 +354,25 @@ enabled = false
     // Let the slow run start, then interrupt.
     std::thread::sleep(std::time::Duration::from_millis(300));
     let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{sig}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{err}");
-    let names: Vec<String> = std::fs::read_dir(out_dir.join("runs"))
+    assert_eq!(out.status.code(), Some(code), "SIG{sig}: {err}");
+    let mut names: Vec<String> = std::fs::read_dir(out_dir.join("runs"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, ["quick-0.json"], "no partial or temporary files");
+    names.sort();
+    assert_eq!(
+        names,
+        ["quick-0.json", "quick-0.safetensors"],
+        "SIG{sig}: no partial or temporary files"
+    );
+    assert!(out_dir.join("trace.csv").is_file(), "SIG{sig}: trace.csv");
+    assert!(out_dir.join("report.md").is_file(), "SIG{sig}: report.md");
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&quick).unwrap()).unwrap();
     assert_eq!(v["stop"]["reason"], "target_reached");

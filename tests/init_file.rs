@@ -140,6 +140,15 @@ schedule = { type = "constant", eta0 = 0.1 }
     let from_record = check(&record);
     assert!(from_record.0.as_f64().unwrap() > 0.0);
     assert_eq!(from_record, check(&d.join("flat.json")));
+    // Each record's θ is also written as .safetensors (F64, one tensor per block).
+    assert_eq!(from_record, check(&d.join("out/runs/ngd-0.safetensors")));
+    // No temporary file is left behind.
+    let tmp: Vec<_> = std::fs::read_dir(d.join("out/runs"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(tmp.is_empty(), "{tmp:?}");
 }
 
 #[test]

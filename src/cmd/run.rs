@@ -1,7 +1,8 @@
 //! `implicit-bias run CONFIG --out DIR [--jobs N] [--quiet]`: train the experiment grid in
 //! parallel with a progress bar per running job, check every final direction, write the runs,
-//! `trace.csv`, `report.md`, `report.json` and the figures. Ctrl-C stops the running jobs,
-//! keeps every completed run's JSON and writes the report of the completed runs.
+//! `trace.csv`, `report.md`, `report.json` and the figures. Ctrl-C, SIGTERM or SIGHUP stops
+//! the running jobs, keeps every completed run's JSON and writes the report of the completed
+//! runs; the exit status is then 128 + the signal (`signals.rs`).
 
 use implicit_bias::error::{Error, Result};
 use implicit_bias::experiment::{
@@ -11,11 +12,8 @@ use implicit_bias::numfmt::kappa_with_bound;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
-
-/// Exit status of an interrupted run (128 + SIGINT).
-pub const INTERRUPTED: u8 = 130;
 
 /// Progress bars: one per running job (step, log10 L, ETA), plus an overall counter.
 struct Bars {
@@ -123,12 +121,8 @@ pub fn run(a: Args) -> Result<bool> {
         .map(|p| p.to_path_buf())
         .unwrap_or_else(|| PathBuf::from("."));
     let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let c = cancel.clone();
-        // Only the first call in a process can install a handler; a second one (never the
-        // case for the CLI) just leaves Ctrl-C with its default behaviour.
-        let _ = ctrlc::set_handler(move || c.store(true, Ordering::SeqCst));
-    }
+    // SIGINT, SIGTERM and SIGHUP all stop the grid and keep the completed runs.
+    super::signals::install(cancel.clone());
     let visible = !a.quiet && std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
     let bars = Bars::new(&cfg, visible);
     let opts = GridOptions {

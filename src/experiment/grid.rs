@@ -369,7 +369,7 @@ pub fn run_grid(
     prepare_out_dir(out)?;
     let cfg_text = toml::to_string_pretty(cfg).map_err(|e| Error::Config(e.to_string()))?;
     let cfg_path = out.join("config.toml");
-    std::fs::write(&cfg_path, cfg_text).map_err(|e| Error::io(&cfg_path, e))?;
+    crate::write_file::write_atomic(&cfg_path, cfg_text.as_bytes())?;
     let cancelled = || {
         opts.cancel
             .as_ref()

@@ -97,16 +97,24 @@ impl RunRecord {
     }
 }
 
-/// Write `DIR/runs/<file_stem>.json` atomically (a temporary file renamed into place, so an
-/// interrupted experiment never leaves a half-written run).
+/// Write `DIR/runs/<file_stem>.json` and its final θ as `DIR/runs/<file_stem>.safetensors`
+/// (one F64 tensor per layout block, row-major, and the fixed output weights of a frozen net
+/// as `u` — readable by `check --params` and `init = file`, and by
+/// `safetensors.numpy.load_file`), each atomically ([`crate::write_file::write_atomic`]: an
+/// interrupted or killed experiment never leaves a half-written file).
 pub fn write_run(dir: &Path, file_stem: &str, rec: &RunRecord) -> Result<PathBuf> {
     let runs = dir.join("runs");
     std::fs::create_dir_all(&runs).map_err(|e| Error::io(&runs, e))?;
     let path = runs.join(format!("{file_stem}.json"));
-    let tmp = runs.join(format!(".{file_stem}.json.tmp"));
     let text = serde_json::to_string_pretty(rec).map_err(|e| Error::Json(e.to_string()))?;
-    std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+    let st = runs.join(format!("{file_stem}.safetensors"));
+    let bytes = crate::params_io::safetensors_bytes(
+        &rec.theta.layout,
+        &rec.theta.data,
+        rec.frozen_u.as_deref(),
+    )?;
+    crate::write_file::write_atomic(&st, &bytes)?;
+    crate::write_file::write_atomic(&path, text.as_bytes())?;
     Ok(path)
 }
 
@@ -175,6 +183,6 @@ pub fn write_trace_csv(dir: &Path, records: &[RunRecord]) -> Result<PathBuf> {
             out.push('\n');
         }
     }
-    std::fs::write(&path, out).map_err(|e| Error::io(&path, e))?;
+    crate::write_file::write_atomic(&path, out.as_bytes())?;
     Ok(path)
 }

@@ -73,7 +73,7 @@ pub use json::parse_params_json;
 pub use map::{apply_map, parse_map};
 pub use npy::{parse_npy, NpyArray};
 pub use npz::parse_npz;
-pub use safetensors::parse_safetensors;
+pub use safetensors::{parse_safetensors, safetensors_bytes};
 
 use crate::error::{Error, Result};
 use crate::models::{Init, Model, ModelSpec};

@@ -72,3 +72,53 @@ pub fn parse_safetensors(bytes: &[u8], source: &str) -> Result<RawParams> {
     }
     Ok(RawParams::Blocks(out))
 }
+
+/// The `.safetensors` bytes of θ in `layout`: one little-endian F64 tensor per block, named
+/// by the block, shape `[n]` for a vector and `[rows, cols]` (row-major) for a matrix, plus
+/// `frozen_u` as the vector `u` (a frozen-output net's fixed weights, not part of θ). Read
+/// back by [`parse_safetensors`] and [`super::model_and_theta_for`] exactly (f64 round trip).
+pub fn safetensors_bytes(
+    layout: &crate::params::Layout,
+    theta: &[f64],
+    frozen_u: Option<&[f64]>,
+) -> Result<Vec<u8>> {
+    use crate::params::BlockShape;
+    if theta.len() != layout.len() {
+        return Err(Error::Params(format!(
+            "θ has {} values for a layout of {}",
+            theta.len(),
+            layout.len()
+        )));
+    }
+    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = layout
+        .blocks()
+        .iter()
+        .map(|b| {
+            let dims = match b.shape {
+                BlockShape::Vector(n) => vec![n],
+                BlockShape::Matrix { rows, cols } => vec![rows, cols],
+            };
+            let bytes = theta[b.range()]
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect();
+            (b.name.clone(), dims, bytes)
+        })
+        .collect();
+    if let Some(u) = frozen_u {
+        tensors.push((
+            "u".into(),
+            vec![u.len()],
+            u.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        ));
+    }
+    let views = tensors
+        .iter()
+        .map(|(name, dims, bytes)| {
+            safetensors::tensor::TensorView::new(Dtype::F64, dims.clone(), bytes)
+                .map(|v| (name.clone(), v))
+                .map_err(|e| Error::Params(format!("tensor `{name}`: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    safetensors::serialize(views, None).map_err(|e| Error::Params(format!("safetensors: {e}")))
+}

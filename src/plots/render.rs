@@ -194,5 +194,5 @@ pub(crate) fn draw_legend(
 
 /// Writes `svg` to `path` (the directory must exist).
 pub(crate) fn write_svg(path: &Path, svg: &str) -> Result<()> {
-    std::fs::write(path, svg).map_err(|e| Error::io(path, e))
+    crate::write_file::write_atomic(path, svg.as_bytes())
 }

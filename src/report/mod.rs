@@ -48,10 +48,10 @@ pub fn write(dir: &Path, cfg: Option<&ExperimentConfig>, records: &[RunRecord]) 
     let mut rep = build(cfg, records)?;
     rep.render_figures(dir, records)?;
     let md = dir.join("report.md");
-    std::fs::write(&md, rep.markdown()).map_err(|e| Error::io(&md, e))?;
+    crate::write_file::write_atomic(&md, rep.markdown().as_bytes())?;
     let js = dir.join("report.json");
     let text = serde_json::to_string_pretty(&rep).map_err(|e| Error::Json(e.to_string()))?;
-    std::fs::write(&js, text).map_err(|e| Error::io(&js, e))?;
+    crate::write_file::write_atomic(&js, text.as_bytes())?;
     Ok(rep)
 }
 
