@@ -84,13 +84,18 @@ fn grid_run_report_and_compare() {
         String::from_utf8_lossy(&out1.stderr)
     );
 
-    // 2 models × 2 runs × 3 seeds, file stems carry the model when there are several.
+    // 2 models × 2 runs × 3 seeds, file stems carry the model when there are several; each
+    // record comes with its final θ as .safetensors.
     let mut names: Vec<String> = std::fs::read_dir(a.join("runs"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 12, "{names:?}");
+    assert_eq!(names.len(), 24, "{names:?}");
+    for n in names.iter().filter(|n| n.ends_with(".json")) {
+        let st = n.replace(".json", ".safetensors");
+        assert!(names.contains(&st), "{st} next to {n}");
+    }
     assert!(
         names.contains(&"ngd-linear-0.json".to_string()),
         "{names:?}"
@@ -99,13 +104,21 @@ fn grid_run_report_and_compare() {
         names.contains(&"sign_gd-two_layer_relu_pow_2_k_8-2.json".to_string()),
         "{names:?}"
     );
-    // Deterministic whatever the number of jobs.
+    // Deterministic whatever the number of jobs (the θ files byte for byte).
     for n in &names {
-        assert_eq!(
-            record_without_time(&a.join("runs").join(n)),
-            record_without_time(&b.join("runs").join(n)),
-            "{n} differs between --jobs 2 and --jobs 1"
-        );
+        if n.ends_with(".json") {
+            assert_eq!(
+                record_without_time(&a.join("runs").join(n)),
+                record_without_time(&b.join("runs").join(n)),
+                "{n} differs between --jobs 2 and --jobs 1"
+            );
+        } else {
+            assert_eq!(
+                std::fs::read(a.join("runs").join(n)).unwrap(),
+                std::fs::read(b.join("runs").join(n)).unwrap(),
+                "{n} differs between --jobs 2 and --jobs 1"
+            );
+        }
     }
     // The per-model schedule override was used.
     let rec: serde_json::Value = serde_json::from_str(

@@ -23,7 +23,7 @@ fn multiclass_maxmargin_agrees_with_cvxpy() {
     let mut worst = 0.0f64;
     for (name, r) in sets {
         let classes = r["classes"].as_u64().unwrap() as usize;
-        let data = load_csv_with(&dir.join(format!("{name}.csv")), Some(classes)).unwrap();
+        let data = load_csv_with(dir.join(format!("{name}.csv")), Some(classes)).unwrap();
         assert_eq!(data.classes, classes, "{name}");
         assert_eq!(data.m(), r["m"].as_u64().unwrap() as usize, "{name}");
         for norm in [MaxMarginNorm::L1, MaxMarginNorm::L2, MaxMarginNorm::Linf] {
