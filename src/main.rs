@@ -53,17 +53,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Exact max-margin direction of a linear model under ℓ1, ℓ2 or ℓ∞, certified by its
-    /// duality gap (exit 1 when the certificate does not verify, 2 when the data are
-    /// certified not separable).
+    /// Exact max-margin direction of a linear model under ℓ1, ℓ2, ℓ∞ or (multiclass) the
+    /// spectral norm, certified by its duality gap (exit 1 when the certificate does not
+    /// verify, 2 when the data are certified not separable).
     Maxmargin {
         /// Data file (CSV: label first — ±1 binary, or a class index 0…C−1 — then features;
         /// or JSON {"x": [[…]], "y": […]}). Multiclass data: the C×d linear model W x with
         /// pair margins (W_{y_i} − W_c)·x_i (Kesler's construction).
         #[arg(long)]
         data: PathBuf,
-        /// Norm: l1, l2 or linf (entrywise on W for multiclass data), or spectral
-        /// (multiclass only: the largest singular value of W).
+        /// Norm: l1, l2 or linf (entrywise on W for multiclass data), or spectral (alias
+        /// max_spectral: the largest singular value of W; on binary data, W = θᵀ, it is l2).
         #[arg(long)]
         norm: String,
         /// Read the labels as C classes 0…C−1 (e.g. `--classes 2` for 0/1 labels).

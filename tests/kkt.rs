@@ -67,6 +67,7 @@ fn spec_of(n: MaxMarginNorm) -> NormSpec {
         MaxMarginNorm::L1 => NormSpec::L1,
         MaxMarginNorm::L2 => NormSpec::L2,
         MaxMarginNorm::Linf => NormSpec::Linf,
+        MaxMarginNorm::Spectral => NormSpec::Spectral,
     }
 }
 

@@ -13,7 +13,8 @@ const NORMS: [MaxMarginNorm; 3] = [MaxMarginNorm::L1, MaxMarginNorm::L2, MaxMarg
 fn dual_value(norm: MaxMarginNorm, g: &[f64]) -> f64 {
     match norm {
         MaxMarginNorm::L1 => g.iter().fold(0.0, |a: f64, v| a.max(v.abs())),
-        MaxMarginNorm::L2 => g.iter().map(|v| v * v).sum::<f64>().sqrt(),
+        // The spectral norm of a binary model's 1 × d block is its ℓ2 norm.
+        MaxMarginNorm::L2 | MaxMarginNorm::Spectral => g.iter().map(|v| v * v).sum::<f64>().sqrt(),
         MaxMarginNorm::Linf => g.iter().map(|v| v.abs()).sum(),
     }
 }

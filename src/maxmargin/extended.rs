@@ -107,6 +107,16 @@ impl Ext {
         }
     }
 
+    /// The binary exponent e of x = m·2^e, 0.5 ≤ |m| < 1 (0 for x = 0).
+    pub(crate) fn exponent(self) -> i64 {
+        self.e
+    }
+
+    /// x·2^k as the nearest f64 (exact while the result is a normal f64).
+    pub(crate) fn scale_to_f64(self, k: i64) -> f64 {
+        ldexp(self.m, self.e + k)
+    }
+
     /// log10 |x| (−∞ for 0), for messages.
     pub(crate) fn log10(self) -> f64 {
         (self.m.abs().log2() + self.e as f64) * std::f64::consts::LOG10_2

@@ -9,10 +9,12 @@
 //!
 //! with vec W row-major (index c·d + j). So max_{N(W) ≤ 1} min_{i,c} q_{i,c}(W) is the binary
 //! problem on the m(C−1) lifted rows z_{i,c} with all labels +1, for every norm on vec W:
-//! ℓ2 (Frobenius), ℓ1 and ℓ∞ (entrywise) go to the binary solvers unchanged. (The spectral
-//! norm of W depends on its C×d shape, not on the coordinates alone: an exact reference for
-//! it is not built yet.) The lifted rows follow the margin-row order of
-//! [`crate::data::Dataset::row_pair`], so support indices and weights are per pair.
+//! ℓ2 (Frobenius), ℓ1 and ℓ∞ (entrywise) go to the binary solvers unchanged. The spectral
+//! norm ‖W‖₂ depends on the C×d shape, not on the coordinates alone: its solver
+//! (`spectral/`) and certificate take the same lifted rows together with C, reading each
+//! z_{i,c} as the C×d matrix A_(i,c) = (e_{y_i} − e_c) x_iᵀ. The lifted rows follow the
+//! margin-row order of [`crate::data::Dataset::row_pair`], so support indices and weights are
+//! per pair.
 
 use crate::data::Dataset;
 use crate::error::Result;

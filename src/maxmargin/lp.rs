@@ -123,7 +123,7 @@ fn primal_on(rows: &Rows, norm: MaxMarginNorm, cols: &[usize], offset: &[f64]) -
                 .map(|_| vars.add(variable().min(0.0).max(1.0)))
                 .collect(),
         ),
-        MaxMarginNorm::L2 => unreachable!("ℓ2 is a QP"),
+        MaxMarginNorm::L2 | MaxMarginNorm::Spectral => unreachable!("ℓ2 is a QP, spectral an SDP"),
     };
     let gamma = vars.add(variable().min(lb).max(ub));
     let mut prob = vars.maximise(gamma).using(microlp);

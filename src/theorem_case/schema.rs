@@ -251,12 +251,14 @@ pub struct TheoremCase {
 }
 
 /// The exact max-margin problem of a linear model under this norm, if there is one
-/// (`l1`, `l2`, `linf`).
+/// (`l1`, `l2`, `linf`, and `max_spectral` / `spectral`: σ_max of the single block).
 pub(super) fn mm_norm(spec: &str) -> Option<MaxMarginNorm> {
     match spec {
         "l1" => Some(MaxMarginNorm::L1),
         "l2" => Some(MaxMarginNorm::L2),
         "linf" => Some(MaxMarginNorm::Linf),
+        // On a linear model's single block: σ_max(W) for C classes, ℓ2 for the binary θ.
+        "max_spectral" | "spectral" => Some(MaxMarginNorm::Spectral),
         _ => None,
     }
 }

@@ -97,8 +97,9 @@ fn multiclass_optimizers_reach_their_own_max_margin() {
 }
 
 /// Calibration rows: the exact multiclass max-margin W* of the linear cases' dataset for
-/// ℓ1, ℓ2 (Frobenius) and ℓ∞ (entrywise) — Kesler's construction, each certified by its
-/// duality gap — checked for all four norms. Own norm: κ ≤ 1e-6 and `kkt` (an exact KKT point
+/// ℓ1, ℓ2 (Frobenius) and ℓ∞ (entrywise) — Kesler's construction — and the spectral norm
+/// (the SDP of `maxmargin/spectral`), each certified by its duality gap, checked for all
+/// four norms. Own norm: κ ≤ 1e-6 and `kkt` (an exact KKT point
 /// up to the LP tolerance and the rounding of W*; measured ≤ 1e-9); other norms: certified
 /// lower bound ≥ 0.03 = κ_not and `not_kkt` (measured ≥ 0.049: W*_F under the spectral norm).
 /// This is what makes the suite's Muon-vs-NGD verdicts meaningful: on this data the Frobenius
@@ -121,6 +122,7 @@ fn exact_optima_calibrate_the_checker() {
         (MaxMarginNorm::L1, "l1"),
         (MaxMarginNorm::L2, "l2"),
         (MaxMarginNorm::Linf, "linf"),
+        (MaxMarginNorm::Spectral, "max_spectral"),
     ] {
         let sol = max_margin(&data, mm).unwrap();
         let own = NormSpec::parse(own).unwrap();
